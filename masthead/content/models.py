@@ -1,0 +1,240 @@
+"""The newsroom's content: the front page, sections, articles and authors."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.text import slugify
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from masthead.content.blocks import (
+    ArticleBodyBlock,
+    block_text,
+    count_words,
+    lead_in_count,
+    reading_minutes,
+)
+
+
+# The lead-in: what every reader sees of a non-free story. Roughly 50-100 words,
+# as search engines recommend for paywalled content.
+LEAD_IN_PARAGRAPHS = 2
+LEAD_IN_MIN_WORDS = 50
+
+
+class Access(models.TextChoices):
+    FREE = "free", "Free to everyone"
+    METERED = "metered", "Metered"
+    SUBSCRIBERS = "subscribers", "Subscribers only"
+
+
+class Author(index.Indexed, models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    role = models.CharField(max_length=120, blank=True)
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio"), FieldPanel("photo")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.name)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("content:author", args=[self.slug])
+
+
+register_snippet(Author)
+
+
+class ArticleTopic(TaggedItemBase):
+    content_object = ParentalKey("content.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class HomePage(Page):
+    """The front page: a lead story, top stories and a rail per section."""
+
+    strapline = models.CharField(max_length=200, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("strapline")]
+    subpage_types = ["content.SectionPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from masthead.content import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(selectors.front_page(self))
+        return context
+
+
+class SectionPage(Page):
+    intro = models.TextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["content.ArticlePage"]
+    parent_page_types = ["content.HomePage"]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+
+    PAGE_SIZE = 12
+
+    def get_context(self, request, *args, **kwargs):
+        from masthead.content import selectors
+
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(selectors.section_articles(self), self.PAGE_SIZE)
+        try:
+            page_obj = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page_obj = paginator.page(1)
+        except EmptyPage:
+            page_obj = paginator.page(paginator.num_pages)
+        context["page_obj"] = page_obj
+        context["articles"] = page_obj.object_list
+        return context
+
+
+class ArticlePage(Page):
+    """A story. ``title`` is the headline."""
+
+    dek = models.TextField(
+        max_length=400, help_text="The standfirst: one or two sentences under the headline."
+    )
+    dateline = models.CharField(max_length=80, blank=True, help_text="Where the story was reported, e.g. OSAKA.")
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set when a published story is substantially updated."
+    )
+    lead_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=120, blank=True)
+    lead_image_alt = models.CharField(
+        max_length=250, blank=True, help_text="Describe the image for readers who cannot see it."
+    )
+    body = StreamField(ArticleBodyBlock())
+    topics = ClusterTaggableManager(through=ArticleTopic, blank=True)
+    region = models.CharField(max_length=80, blank=True)
+    access = models.CharField(max_length=12, choices=Access.choices, default=Access.METERED)
+    word_count = models.PositiveIntegerField(default=0, editable=False)
+    reading_time = models.PositiveSmallIntegerField(default=1, editable=False, help_text="Minutes")
+
+    content_panels = [
+        FieldPanel("title", heading="Headline"),
+        FieldPanel("dek"),
+        InlinePanel("bylines", heading="Bylines", label="Byline", min_num=1),
+        FieldRowPanel([FieldPanel("dateline"), FieldPanel("region")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_credit"),
+                FieldPanel("lead_image_alt"),
+            ],
+            heading="Lead image",
+        ),
+        FieldPanel("body"),
+        FieldPanel("topics"),
+    ]
+    promote_panels = [*Page.promote_panels, FieldPanel("access"), FieldPanel("updated_at")]
+    subpage_types: list[str] = []
+    parent_page_types = ["content.SectionPage"]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("dek"),
+        index.SearchField("body"),
+        index.FilterField("access"),
+        index.RelatedFields("topics", [index.SearchField("name")]),
+    ]
+
+    class Meta:
+        indexes = [models.Index(fields=["access"])]
+
+    def clean(self):
+        super().clean()
+        if self.updated_at and self.first_published_at and self.updated_at < self.first_published_at:
+            raise ValidationError({"updated_at": "An update cannot come before the story was first published."})
+
+    def save(self, *args, **kwargs):
+        words = sum(count_words(text) for _, text in self.body_text_items())
+        self.word_count = words
+        self.reading_time = reading_minutes(words)
+        return super().save(*args, **kwargs)
+
+    # -- facts derived from the body, used by templates, feeds and structured data --
+
+    def body_text_items(self) -> list[tuple[str, str]]:
+        return [(child.block_type, block_text(child.block_type, child.value)) for child in self.body]
+
+    @property
+    def is_free(self) -> bool:
+        return self.access == Access.FREE
+
+    def lead_in_blocks(self) -> int:
+        """The number of body blocks anyone may see (the rest is for entitled readers)."""
+        return lead_in_count(
+            self.body_text_items(),
+            paragraphs=LEAD_IN_PARAGRAPHS,
+            min_words=LEAD_IN_MIN_WORDS,
+        )
+
+    @cached_property
+    def author_list(self) -> list[Author]:
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def published_at(self):
+        return self.first_published_at or self.go_live_at or self.latest_revision_created_at
+
+    def get_context(self, request, *args, **kwargs):
+        from masthead.content import structured_data
+
+        context = super().get_context(request, *args, **kwargs)
+        split = self.lead_in_blocks()
+        context["lead_in"] = list(self.body)[:split]
+        context["rest"] = list(self.body)[split:]
+        context["json_ld"] = structured_data.news_article(self, request, lead_in_blocks=split)
+        return context
+
+
+class ArticleByline(Orderable):
+    article = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+
+    panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="one_byline_per_author")]
+
+
+class ContentGeneration(models.Model):
+    """A counter bumped whenever published content changes.
+
+    Cached fragments that list many articles (the front page, feeds) put this
+    number in their keys. Kept in the database, not the cache, so every web
+    process sees a publish at once even with per-process caches.
+    """
+
+    value = models.PositiveBigIntegerField(default=0)

@@ -1,0 +1,32 @@
+"""Cache invalidation plumbing only: no business flow lives here."""
+
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from wagtail.signals import page_published, page_unpublished
+
+from masthead.content.models import Author, ContentGeneration
+
+
+def bump_generation(**_kwargs) -> None:
+    """Invalidate every cached listing (front page, feeds) at once."""
+    updated = ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1)
+    if not updated:
+        ContentGeneration.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+page_published.connect(bump_generation, dispatch_uid="content-generation-published")
+page_unpublished.connect(bump_generation, dispatch_uid="content-generation-unpublished")
+
+
+@receiver(post_delete, dispatch_uid="content-generation-deleted")
+def _page_deleted(sender, **kwargs):
+    from wagtail.models import Page
+
+    if isinstance(sender, type) and issubclass(sender, Page):
+        bump_generation()
+
+
+@receiver(post_save, sender=Author, dispatch_uid="content-generation-author")
+def _author_saved(**kwargs):
+    bump_generation()

@@ -1,0 +1,60 @@
+"""Public views that are not Wagtail pages: authors, topics, search, robots, health."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from taggit.models import Tag
+
+from masthead.content import selectors
+from masthead.content.models import Author
+
+PAGE_SIZE = 12
+MAX_QUERY_LENGTH = 200
+
+
+def _paginate(request, items):
+    page_obj = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    return page_obj, selectors.with_sections(page_obj.object_list)
+
+
+@require_safe
+def author(request, slug: str):
+    person = get_object_or_404(Author, slug=slug)
+    page_obj, articles = _paginate(request, selectors.author_articles(person))
+    return render(request, "content/author_page.html", {"author": person, "articles": articles, "page_obj": page_obj})
+
+
+@require_safe
+def topic(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    page_obj, articles = _paginate(request, selectors.topic_articles(tag))
+    return render(request, "content/topic_page.html", {"topic": tag, "articles": articles, "page_obj": page_obj})
+
+
+@require_safe
+def search(request):
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    context = {"query": query, "results": [], "page_obj": None, "total": 0}
+    if query:
+        page_obj, results = _paginate(request, selectors.search_articles(query))
+        context.update(results=results, page_obj=page_obj, total=page_obj.paginator.count)
+    response = render(request, "content/search_results.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def robots_txt(request):
+    return render(request, "content/robots.txt", {"site_url": settings.SITE_URL}, content_type="text/plain")
+
+
+@require_safe
+def healthz(request):
+    """Liveness: answers without touching the database (also the benchmark's baseline)."""
+    return HttpResponse("ok\n", content_type="text/plain")
