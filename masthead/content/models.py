@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
@@ -116,8 +117,26 @@ class SectionPage(Page):
         return context
 
 
+class ArticlePageForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        bylines = self.formsets.get("bylines")
+        if bylines is not None:
+            seen = set()
+            for form in bylines.forms:
+                if not form.is_valid() or form.cleaned_data.get("DELETE"):
+                    continue
+                person = form.cleaned_data.get("author")
+                if person is not None and person.pk in seen:
+                    form.add_error("author", f"{person} appears twice in the bylines.")
+                seen.add(person.pk if person else None)
+        return cleaned
+
+
 class ArticlePage(Page):
     """A story. ``title`` is the headline."""
+
+    base_form_class = ArticlePageForm
 
     dek = models.TextField(
         max_length=400, help_text="The standfirst: one or two sentences under the headline."
@@ -225,8 +244,9 @@ class ArticleByline(Orderable):
 
     panels = [FieldPanel("author")]
 
-    class Meta(Orderable.Meta):
-        constraints = [models.UniqueConstraint(fields=["article", "author"], name="one_byline_per_author")]
+    # No unique (article, author) constraint in the database: modelcluster saves
+    # new child rows before deleting removed ones, so removing and re-adding an
+    # author in one edit would trip it. ArticlePageForm refuses duplicates instead.
 
 
 class ContentGeneration(models.Model):

@@ -39,7 +39,7 @@ def periodic(*, every: dt.timedelta, name: str | None = None):
         raise ValueError("a periodic job runs at most once a second")
 
     def register(task):
-        job_name = name or task.name
+        job_name = name or task.module_path
         _registry[job_name] = Periodic(name=job_name, every=every, task=task)
         return task
 

@@ -1,0 +1,66 @@
+"""Shared fixtures: named personas and a small newsroom.
+
+Personas: ``visitor`` (anonymous client), ``reader`` (registered, no
+subscription), ``reporter`` and ``editor`` (the newsroom's two groups).
+Subscriber personas arrive with billing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from masthead.content.tests import factories
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Every test starts with an empty cache, whatever the backend."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _account(django_user_model, email, groups=(), **extra):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user(email=email, password=PASSWORD, **extra)
+    if groups:
+        user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def reader(db, django_user_model):
+    return _account(django_user_model, "reader@example.com")
+
+
+@pytest.fixture
+def reporter(db, django_user_model):
+    return _account(django_user_model, "reporter@example.com", groups=["Reporters"])
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return _account(django_user_model, "editor@example.com", groups=["Editors"])
+
+
+@pytest.fixture
+def visitor(client):
+    """An anonymous visitor's browser."""
+    return client
+
+
+@pytest.fixture
+def reader_client(client, reader):
+    client.force_login(reader)
+    return client
+
+
+@pytest.fixture
+def newsroom(db):
+    """A front page with two sections and a handful of published stories."""
+    return factories.newsroom()
