@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.decorators.cache import cache_control
+from django.views.static import serve as serve_file
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -8,6 +11,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    # Uploaded images. On one machine masthead serves them itself; a proxy or CDN in
+    # front may take this path over (see docs/operations.md).
+    re_path(
+        r"^media/(?P<path>.+)$",
+        cache_control(public=True, max_age=86400)(serve_file),
+        {"document_root": settings.MEDIA_ROOT},
+    ),
     path("", include("masthead.content.urls")),
     # Wagtail's page tree serves everything else: the front page, sections, articles.
     path("", include(wagtail_urls)),

@@ -29,14 +29,17 @@ class ArticleRssFeed(Feed):
     def title(self, obj):
         return f"{settings.PUBLICATION_NAME}: {obj.title}" if obj else settings.PUBLICATION_NAME
 
+    # Absolute URLs from SITE_URL: Django would otherwise build them from the
+    # request's Host header, which a feed reader may have reached us through.
     def link(self, obj):
-        return obj.url if obj else "/"
+        return settings.SITE_URL + (obj.url if obj else "/")
 
     def description(self, obj):
         return (obj.intro if obj and obj.intro else None) or f"The latest from {settings.PUBLICATION_NAME}"
 
     def feed_url(self, obj):
-        return None
+        kind = "atom" if self.feed_type is Atom1Feed else "rss"
+        return f"{settings.SITE_URL}/feeds/{obj.slug + '/' if obj else ''}{kind}.xml"
 
     def items(self, obj):
         return selectors.recent_articles(section=obj, limit=FEED_SIZE)
@@ -48,7 +51,7 @@ class ArticleRssFeed(Feed):
         return item.dek
 
     def item_link(self, item):
-        return item.url
+        return settings.SITE_URL + item.url
 
     def item_guid(self, item):
         return f"{settings.SITE_URL}/_/article/{item.pk}"

@@ -84,10 +84,18 @@ class HomePage(Page):
     max_count = 1
 
     def get_context(self, request, *args, **kwargs):
+        from functools import cache
+
         from masthead.content import selectors
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.front_page(self))
+        front = cache(lambda: selectors.front_page(self))
+        # The front page is rendered inside a fragment cache keyed on the content
+        # generation; its queries run only when that fragment is stale.
+        context["generation"] = selectors.content_generation()
+        context["lead"] = lambda: front()["lead"]
+        context["top_stories"] = lambda: front()["top_stories"]
+        context["rails"] = lambda: front()["rails"]
         return context
 
 
@@ -221,20 +229,30 @@ class ArticlePage(Page):
 
     @cached_property
     def author_list(self) -> list[Author]:
-        return [byline.author for byline in self.bylines.all()]
+        """The article's authors in byline order, in one query (none when prefetched)."""
+        bylines = self.bylines.all()
+        prefetched = "bylines" in getattr(self, "_prefetched_objects_cache", {})
+        if isinstance(bylines, models.QuerySet) and not prefetched:
+            # A preview's unsaved bylines come as modelcluster's in-memory list instead.
+            bylines = bylines.select_related("author")
+        return [byline.author for byline in bylines]
 
     @property
     def published_at(self):
         return self.first_published_at or self.go_live_at or self.latest_revision_created_at
 
     def get_context(self, request, *args, **kwargs):
-        from masthead.content import structured_data
+        from masthead.content import selectors, structured_data
 
         context = super().get_context(request, *args, **kwargs)
+        selectors.with_sections([self])
+        blocks = list(self.body)
         split = self.lead_in_blocks()
-        context["lead_in"] = list(self.body)[:split]
-        context["rest"] = list(self.body)[split:]
-        context["json_ld"] = structured_data.news_article(self, request, lead_in_blocks=split)
+        context["lead_in"] = blocks[:split]
+        context["rest"] = blocks[split:]
+        # Callables: the template only evaluates them on a fragment-cache miss.
+        context["json_ld"] = lambda: structured_data.news_article(self, request, lead_in_blocks=split)
+        context["generation"] = selectors.content_generation()
         return context
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from wagtail.models import Page
 
@@ -18,8 +19,22 @@ def content_generation() -> int:
     return ContentGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
+SECTIONS_CACHE_KEY = "content:sections"
+SECTIONS_CACHE_SECONDS = 60
+
+
 def sections() -> list[SectionPage]:
-    return list(SectionPage.objects.live().order_by("path"))
+    """Live sections in tree order.
+
+    Read on every page (navigation, article kickers), so kept in the cache.
+    Publishing drops the entry; with per-process caches other processes catch
+    up within ``SECTIONS_CACHE_SECONDS``.
+    """
+    found = cache.get(SECTIONS_CACHE_KEY)
+    if found is None:
+        found = list(SectionPage.objects.live().order_by("path"))
+        cache.set(SECTIONS_CACHE_KEY, found, SECTIONS_CACHE_SECONDS)
+    return found
 
 
 def navigation_sections() -> list[SectionPage]:
@@ -67,7 +82,6 @@ def front_page(home: HomePage) -> dict:
         "lead": latest[0] if latest else None,
         "top_stories": latest[1:],
         "rails": rails,
-        "generation": content_generation(),
     }
 
 

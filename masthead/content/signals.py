@@ -10,6 +10,11 @@ from masthead.content.models import Author, ContentGeneration
 
 def bump_generation(**_kwargs) -> None:
     """Invalidate every cached listing (front page, feeds) at once."""
+    from django.core.cache import cache
+
+    from masthead.content.selectors import SECTIONS_CACHE_KEY
+
+    cache.delete(SECTIONS_CACHE_KEY)
     updated = ContentGeneration.objects.filter(pk=1).update(value=F("value") + 1)
     if not updated:
         ContentGeneration.objects.get_or_create(pk=1, defaults={"value": 1})

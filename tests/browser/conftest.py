@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1280, "height": 900}
@@ -26,12 +27,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+MISSING = f"{CHROMIUM} is missing; install Debian's chromium package to run the browser tests"
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("MASTHEAD_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, and MASTHEAD_REQUIRE_BROWSER=1 says browser tests must run")
-    pytest.skip(f"{reason}; install Debian's chromium package to run the browser tests")
+def _browser_required() -> bool:
+    return os.environ.get("MASTHEAD_REQUIRE_BROWSER") == "1"
+
+
+def _unavailable() -> None:
+    if _browser_required():
+        pytest.fail(f"{MISSING} (MASTHEAD_REQUIRE_BROWSER=1 says they must run)")
+    pytest.skip(MISSING)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip browser tests up front when Chromium is missing, before any database is built."""
+    if CHROMIUM.exists() or _browser_required():
+        return
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.skip(reason=MISSING))
 
 
 @pytest.fixture
@@ -48,11 +63,7 @@ def browser(transactional_db, django_db_serialized_rollback) -> Iterator:
     the loop running across those steps. Launching takes well under a second.
     """
     if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed")
+        _unavailable()
 
     from django.db import connections
 

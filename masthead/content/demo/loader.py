@@ -76,16 +76,25 @@ def build(*, now: dt.datetime | None = None) -> HomePage:
 
 
 def _home(publication: dict) -> HomePage:
+    home = ensure_front_page(publication["name"], strapline=publication.get("tagline", ""))
+    home.save_revision().publish()
+    return home
+
+
+def ensure_front_page(title: str, *, strapline: str = "") -> HomePage:
+    """The site's front page, created (replacing Wagtail's placeholder) when there is none."""
+    existing = HomePage.objects.first()
+    if existing is not None:
+        return existing
     root = site_root()
     for child in root.get_children():
         # Wagtail's placeholder "Welcome" page gives way to the front page.
         if not isinstance(child.specific, HomePage):
             child.delete()
-    home = root.add_child(instance=HomePage(title=publication["name"], slug="home", strapline=publication.get("tagline", "")))
-    home.save_revision().publish()
+    home = root.add_child(instance=HomePage(title=title, slug="home", strapline=strapline))
     Site.objects.update_or_create(
         is_default_site=True,
-        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": publication["name"]},
+        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": title},
     )
     return home
 

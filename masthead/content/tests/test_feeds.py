@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
 from masthead.content.models import Access, SectionPage
@@ -51,7 +53,10 @@ def test_it_lists_every_live_story_newest_first(visitor, newsroom, url):
 
     feed = fetch(visitor, url)
 
-    newest_first = [latest, *sorted(newsroom.articles, key=lambda a: a.first_published_at, reverse=True)]
+    newest_first = [
+        latest,
+        *sorted(newsroom.articles, key=lambda a: a.first_published_at, reverse=True),
+    ]
     assert [entry.title for entry in feed.entries] == [story.title for story in newest_first]
 
 
@@ -150,26 +155,36 @@ def test_it_carries_only_the_dek_of_a_free_story(visitor, newsroom):
     assert "content" not in entry
 
 
-@pytest.mark.parametrize("url", [*SITE_FEEDS, "/feeds/politics/rss.xml", "/feeds/politics/atom.xml"])
+@pytest.mark.parametrize(
+    "url", [*SITE_FEEDS, "/feeds/politics/rss.xml", "/feeds/politics/atom.xml"]
+)
 def test_it_leaves_out_drafts_unpublished_and_private_stories(visitor, newsroom, url):
     factories.article(newsroom.politics, title="Draft: embargoed poll", live=False)
     withdrawn = factories.article(newsroom.politics, title="Withdrawn: retracted claim")
     withdrawn.unpublish()
     private = factories.article(newsroom.politics, title="Private: staff memo")
-    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    PageViewRestriction.objects.create(
+        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
 
     feed = fetch(visitor, url)
 
     titles = {entry.title for entry in feed.entries}
     assert titles  # the section still has its live stories
-    assert not titles & {"Draft: embargoed poll", "Withdrawn: retracted claim", "Private: staff memo"}
+    assert not titles & {
+        "Draft: embargoed poll",
+        "Withdrawn: retracted claim",
+        "Private: staff memo",
+    }
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_it_limits_a_section_feed_to_that_section(visitor, newsroom, fmt):
     feed = fetch(visitor, f"/feeds/politics/{fmt}.xml")
 
-    politics = [story for story in newsroom.articles if story.get_parent().pk == newsroom.politics.pk]
+    politics = [
+        story for story in newsroom.articles if story.get_parent().pk == newsroom.politics.pk
+    ]
     assert {entry.title for entry in feed.entries} == {story.title for story in politics}
     assert feed.feed.title.endswith(": Politics")
 
@@ -188,3 +203,17 @@ def test_it_answers_404_for_a_section_that_is_not_live(visitor, newsroom, fmt):
     response = visitor.get(f"/feeds/sport/{fmt}.xml")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/feeds/rss.xml", "/feeds/politics/atom.xml"])
+def test_it_reads_the_same_number_of_queries_however_many_stories_it_lists(visitor, newsroom, url):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert visitor.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    for _ in range(5):
+        factories.article(newsroom.politics, authors=[factories.author("Cy Columnist")])
+
+    assert queries() == few
