@@ -25,7 +25,6 @@ from masthead.content.blocks import (
     reading_minutes,
 )
 
-
 # The lead-in: what every reader sees of a non-free story. Roughly 50-100 words,
 # as search engines recommend for paywalled content.
 LEAD_IN_PARAGRAPHS = 2

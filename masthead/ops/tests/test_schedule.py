@@ -4,7 +4,6 @@ import datetime as dt
 import threading
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from masthead.ops import schedule
