@@ -134,18 +134,14 @@ class DemoServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so the workers stop with it
         )
-        self._say(
-            f"serving on {self.url('/')} with {self.workers} workers (pid {self.process.pid})"
-        )
+        self._say(f"serving on {self.url('/')} with {self.workers} workers (pid {self.process.pid})")
         self.wait_until_ready()
 
     def wait_until_ready(self, timeout: float = READY_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise ServerError(
-                    f"masthead serve exited with {self.process.returncode}\n{self.log_tail()}"
-                )
+                raise ServerError(f"masthead serve exited with {self.process.returncode}\n{self.log_tail()}")
             try:
                 status, _ = get(self.host, self.port, "/healthz", timeout=2)
             except OSError:
@@ -153,9 +149,7 @@ class DemoServer:
             if status == 200:
                 return
             time.sleep(0.2)
-        raise ServerError(
-            f"masthead serve did not answer /healthz within {timeout:.0f}s\n{self.log_tail()}"
-        )
+        raise ServerError(f"masthead serve did not answer /healthz within {timeout:.0f}s\n{self.log_tail()}")
 
     def wait_until_idle(self, timeout: float = IDLE_TIMEOUT) -> bool:
         """Wait until the server's processes stop using CPU; False if they never did.
@@ -173,6 +167,8 @@ class DemoServer:
         while time.monotonic() < deadline:
             time.sleep(IDLE_SAMPLE)
             ticks = self._cpu_ticks()
+            if ticks is None:  # the server is gone; nothing left to wait for
+                return True
             busy = (ticks - last) / _CLOCK_TICKS / IDLE_SAMPLE  # cores in use
             last = ticks
             quiet = quiet + 1 if busy < IDLE_CPU else 0
@@ -237,9 +233,7 @@ class DemoServer:
             timeout=timeout,
         )
         if result.returncode != 0:
-            raise ServerError(
-                f"masthead {' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
-            )
+            raise ServerError(f"masthead {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
         return result.stdout or ""
 
     def url(self, path: str) -> str:

@@ -67,16 +67,10 @@ def wrk_path() -> str:
 def wrk_version() -> str:
     # wrk has no --version flag; it prints its banner before the usage text.
     result = subprocess.run([wrk_path(), "--version"], capture_output=True, text=True, timeout=10)
-    return (
-        (result.stdout + result.stderr).splitlines()[0].strip()
-        if (result.stdout + result.stderr)
-        else ""
-    )
+    return (result.stdout + result.stderr).splitlines()[0].strip() if (result.stdout + result.stderr) else ""
 
 
-def run(
-    url: str, *, seconds: int, connections: int, threads: int = 2, timeout: int | None = None
-) -> WrkResult:
+def run(url: str, *, seconds: int, connections: int, threads: int = 2, timeout: int | None = None) -> WrkResult:
     """wrk -tT -cC -dSs --latency URL. ``timeout``: wrk's --timeout in seconds (wrk's default: 2).
 
     wrk leaves a response slower than its timeout out of the latency distribution (it counts
@@ -88,13 +82,9 @@ def run(
     if timeout is not None:
         command += ["--timeout", f"{timeout}s"]
     command.append(url)
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=seconds + (timeout or 2) + 60
-    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + (timeout or 2) + 60)
     if result.returncode != 0:
-        raise WrkError(
-            f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}{result.stdout}"
-        )
+        raise WrkError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}{result.stdout}")
     return parse(url, result.stdout)
 
 

@@ -72,6 +72,9 @@ if not PUBLICATION_LANGUAGE.replace("-", "").isalpha():
 INSTALLED_APPS = [
     "masthead.accounts",
     "masthead.content",
+    "masthead.metering",
+    "masthead.paywall",
+    "masthead.billing",
     "masthead.ops",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -98,6 +101,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
 ]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# Where the paywall's buttons lead.
+PAYWALL_SUBSCRIBE_URL = "/subscribe/"
+PAYWALL_REGISTER_URL = "/accounts/signup/"
+PAYWALL_BILLING_URL = "/account/billing/"
 
 MIDDLEWARE = [
     "masthead.lib.middleware.TrustedProxyMiddleware",
@@ -107,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "masthead.metering.identity.ReaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -165,6 +176,19 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Meter and paywall ---------------------------------------------------------
+
+METER_STORE = env_str("METER_STORE", "redis" if REDIS_URL else "database")
+if METER_STORE not in {"database", "redis"}:
+    raise ImproperlyConfigured(f"METER_STORE must be database or redis, not {METER_STORE!r}")
+if METER_STORE == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("METER_STORE=redis needs REDIS_URL")
+METER_EVENT_BATCH = env_int("METER_EVENT_BATCH", 1 if TESTING else 200, minimum=1, maximum=10_000)
+METER_EVENT_RETENTION_DAYS = env_int("METER_EVENT_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+PAYWALL_CRAWLERS = env_list("PAYWALL_CRAWLERS", ["Googlebot", "Bingbot"])
+if unknown := set(PAYWALL_CRAWLERS) - {"Googlebot", "Bingbot"}:
+    raise ImproperlyConfigured(f"PAYWALL_CRAWLERS may name Googlebot and Bingbot, not {', '.join(sorted(unknown))}")
 
 # --- Auth ----------------------------------------------------------------------
 

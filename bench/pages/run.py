@@ -45,12 +45,8 @@ print("BENCH_ARTICLE", article.url if article else "")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--duration", type=int, default=30, help="seconds of wrk per URL (default 30)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=30, help="seconds of wrk per URL (default 30)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument(
@@ -60,41 +56,27 @@ def main(argv: list[str] | None = None) -> int:
         help=f"wrk --timeout in seconds (default {WRK_TIMEOUT}; wrk's own 2 s drops slow responses "
         "from the latency figures)",
     )
-    parser.add_argument(
-        "--workers", type=int, default=None, help=f"server workers (default: cores, {cpu_count()})"
-    )
-    parser.add_argument(
-        "--article", default=None, help="article path to measure (default: first metered one)"
-    )
+    parser.add_argument("--workers", type=int, default=None, help=f"server workers (default: cores, {cpu_count()})")
+    parser.add_argument("--article", default=None, help="article path to measure (default: first metered one)")
     parser.add_argument(
         "--out",
         type=Path,
         default=OUT,
         help=f"JSON figures (default {OUT.relative_to(BENCH.parent)})",
     )
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 when the 40%% target is missed"
-    )
+    parser.add_argument("--check", action="store_true", help="exit 1 when the 40%% target is missed")
     args = parser.parse_args(argv)
     if min(args.duration, args.connections, args.threads, args.timeout) < 1:
         parser.error("--duration, --connections, --threads and --timeout must be at least 1")
 
     try:
         with DemoServer(workers=args.workers) as server:
-            article = args.article or pick_article(server)
-            targets = [("hello", "/healthz"), ("front", "/"), ("article", article)]
-            for _, path in targets:
-                check_answers(server, path)
-            results = {}
-            load_before = os.getloadavg()
-            for name, path in targets:
-                url = server.url(path)
-                say(f"warming up {path}")
-                wrk(url, min(WARMUP_SECONDS, args.duration), args)
-                drain(server)
-                say(f"measuring {path} for {args.duration}s")
-                results[name] = wrk(url, args.duration, args)
-                drain(server)
+            try:
+                targets, results, load_before = measure(server, args)
+            except (ServerError, _wrk.WrkError):
+                if tail := server.log_tail():
+                    say(f"the server's log ends with:\n{tail}")
+                raise
             workers = server.workers
     except (ServerError, _wrk.WrkError) as exc:
         print(f"bench/pages: FAILED\n{exc}", file=sys.stderr)
@@ -109,6 +91,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.check and not report["target"]["met"]:
         return 1
     return 0
+
+
+def measure(server: DemoServer, args) -> tuple[list[tuple[str, str]], dict, tuple]:
+    """Warm up and measure each URL in turn; return the targets, wrk's results, the load average."""
+    article = args.article or pick_article(server)
+    targets = [("hello", "/healthz"), ("front", "/"), ("article", article)]
+    for _, path in targets:
+        check_answers(server, path)
+    results = {}
+    load_before = os.getloadavg()
+    for name, path in targets:
+        url = server.url(path)
+        say(f"warming up {path}")
+        wrk(url, min(WARMUP_SECONDS, args.duration), args)
+        drain(server)
+        say(f"measuring {path} for {args.duration}s")
+        results[name] = wrk(url, args.duration, args)
+        drain(server)
+    return targets, results, load_before
 
 
 def wrk(url: str, seconds: int, args) -> _wrk.WrkResult:
@@ -145,9 +146,7 @@ def check_answers(server: DemoServer, path: str) -> None:
     """Each URL must answer 200 itself: wrk counts redirects as successes."""
     status, body = server.get(path)
     if status != 200:
-        raise ServerError(
-            f"GET {path} answered {status}, not 200:\n" + body[:500].decode(errors="replace")
-        )
+        raise ServerError(f"GET {path} answered {status}, not 200:\n" + body[:500].decode(errors="replace"))
 
 
 def assert_no_errors(result: _wrk.WrkResult) -> _wrk.WrkResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -218,12 +219,12 @@ class ArticlePage(Page):
     def is_free(self) -> bool:
         return self.access == Access.FREE
 
-    def lead_in_blocks(self) -> int:
+    def lead_in_blocks(self, rules=None) -> int:
         """The number of body blocks anyone may see (the rest is for entitled readers)."""
         return lead_in_count(
             self.body_text_items(),
-            paragraphs=LEAD_IN_PARAGRAPHS,
-            min_words=LEAD_IN_MIN_WORDS,
+            paragraphs=rules.lead_in_paragraphs if rules else LEAD_IN_PARAGRAPHS,
+            min_words=rules.lead_in_min_words if rules else LEAD_IN_MIN_WORDS,
         )
 
     @cached_property
@@ -240,18 +241,42 @@ class ArticlePage(Page):
     def published_at(self):
         return self.first_published_at or self.go_live_at or self.latest_revision_created_at
 
+    def serve(self, request, *args, **kwargs):
+        from masthead.paywall.gate import article_decision
+
+        # The paywall attaches here, once: the decision is made before anything
+        # renders, and the template only ever receives the blocks it may show.
+        request.paywall_decision = article_decision(request, self)
+        response = super().serve(request, *args, **kwargs)
+        if not self.is_free:
+            # Metered and subscribers-only pages differ per reader: no shared cache may keep one.
+            patch_cache_control(response, private=True, max_age=0)
+        return response
+
     def get_context(self, request, *args, **kwargs):
         from masthead.content import selectors, structured_data
+        from masthead.metering.policy import current_rules
+        from masthead.paywall.prompts import prompt_for
 
         context = super().get_context(request, *args, **kwargs)
         selectors.with_sections([self])
+        rules = current_rules()
+        # No decision means a preview in the admin: editors see the whole story.
+        decision = getattr(request, "paywall_decision", None)
+        shows_full = decision is None or decision.allowed
         blocks = list(self.body)
-        split = self.lead_in_blocks()
-        context["lead_in"] = blocks[:split]
-        context["rest"] = blocks[split:]
-        # Callables: the template only evaluates them on a fragment-cache miss.
-        context["json_ld"] = lambda: structured_data.news_article(self, request, lead_in_blocks=split)
-        context["generation"] = selectors.content_generation()
+        split = self.lead_in_blocks(rules)
+        context.update(
+            lead_in=blocks[:split],
+            rest=blocks[split:] if shows_full else [],
+            shows_full=shows_full,
+            decision=decision,
+            prompt=prompt_for(decision, next_url=request.get_full_path()) if decision else None,
+            rules_version=rules.version,
+            generation=selectors.content_generation(),
+            # A callable: the template evaluates it only on a fragment-cache miss.
+            json_ld=lambda: structured_data.news_article(self, request, lead_in_blocks=split),
+        )
         return context
 
 

@@ -232,3 +232,20 @@ def test_it_asks_search_engines_not_to_index_results(visitor, indexed):
     response = visitor.get("/search/?q=story")
 
     assert response["X-Robots-Tag"] == "noindex"
+
+
+@pytest.mark.parametrize("query", ['"harbour', '"unbalanced (quote* OR -', "\x00harbour", 'harbour "bridge reopens"'])
+def test_scratch_fix(visitor, indexed, monkeypatch, query):
+    from modelsearch.utils import parse_query_string
+    from masthead.content import selectors
+    from masthead.content.models import ArticlePage
+    def fixed(q):
+        q = "".join(ch for ch in q if ch.isprintable())
+        _, parsed = parse_query_string(q, operator="and")
+        return ArticlePage.objects.live().public().search(parsed)
+    monkeypatch.setattr(selectors, "search_articles", fixed)
+    factories.article(indexed.politics, title="Harbour bridge reopens", dek="The zephyr crossing.")
+    run_background_jobs()
+    page = search(visitor, query)
+    print(query, [r.headline for r in page.results])
+    assert 0

@@ -1,0 +1,99 @@
+"""The Redis meter store: one sorted set per reader and window, scored by read time.
+
+``consume`` is a Lua script, so the check and the add happen in one atomic step
+on the server. Every key carries a TTL that ends with its window, so Redis
+forgets old windows by itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from masthead.metering.decision import MeterState
+from masthead.metering.stores.base import MeterStore, expiry
+
+# KEYS[1] the window; ARGV: article, limit, now (s), cutoff (s, 0 for calendar windows), ttl (s).
+# Mirrors decision.meter_step: a re-read is free; a new article is added only below the limit.
+CONSUME = """
+local key = KEYS[1]
+local cutoff = tonumber(ARGV[4])
+if cutoff > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. cutoff) end
+local used = redis.call('ZCARD', key)
+if redis.call('ZSCORE', key, ARGV[1]) then return {used, 1} end
+if used < tonumber(ARGV[2]) then
+  redis.call('ZADD', key, ARGV[3], ARGV[1])
+  redis.call('EXPIRE', key, ARGV[5])
+end
+return {used, 0}
+"""
+
+# KEYS[1] target, KEYS[2] source; ARGV: start (s), end ("(<s>" exclusive, or "+inf"), ttl (s).
+MERGE = """
+local reads = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], ARGV[2], 'WITHSCORES')
+for i = 1, #reads, 2 do
+  local current = redis.call('ZSCORE', KEYS[1], reads[i])
+  if (not current) or tonumber(reads[i + 1]) < tonumber(current) then
+    redis.call('ZADD', KEYS[1], reads[i + 1], reads[i])
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local ttl = redis.call('TTL', KEYS[1])
+  if ttl < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+end
+return redis.call('ZCARD', KEYS[1])
+"""
+
+
+class RedisMeterStore(MeterStore):
+    prefix = "meter"
+
+    def __init__(self, url: str | None = None, client=None):
+        if client is None:
+            import redis
+            from django.conf import settings
+
+            client = redis.Redis.from_url(url or settings.REDIS_URL)
+        self.client = client
+        self._consume = client.register_script(CONSUME)
+        self._merge = client.register_script(MERGE)
+
+    def key(self, reader: str, window) -> str:
+        # The reader in braces is a Redis Cluster hash tag: all of one reader's windows share a slot.
+        return f"{self.prefix}:{{{reader}}}:{window.key}"
+
+    @staticmethod
+    def _ttl(window, now: dt.datetime) -> int:
+        return max(1, math.ceil((expiry(window, now) - now).total_seconds()))
+
+    def consume(self, reader, window, article_id, limit, now):
+        cutoff = int(window.starts.timestamp()) if window.ends is None else 0
+        used, already = self._consume(
+            keys=[self.key(reader, window)],
+            args=[article_id, limit, int(now.timestamp()), cutoff, self._ttl(window, now)],
+        )
+        return MeterState(used=int(used), already_read=bool(already))
+
+    def peek(self, reader, window, now):
+        key = self.key(reader, window)
+        low = int(window.starts.timestamp()) if window.ends is None else "-inf"
+        return frozenset(int(member) for member in self.client.zrangebyscore(key, low, "+inf"))
+
+    def merge(self, source, source_window, target, target_window, now):
+        start = int(target_window.starts.timestamp())
+        end = f"({int(target_window.ends.timestamp())}" if target_window.ends else "+inf"
+        if source_window.ends is None:
+            start = max(start, int(source_window.starts.timestamp()))
+        return int(
+            self._merge(
+                keys=[self.key(target, target_window), self.key(source, source_window)],
+                args=[start, end, self._ttl(target_window, now)],
+            )
+        )
+
+    def prune(self, now):
+        return 0  # every key expires with its window
+
+    def forget(self, reader):
+        for key in self.client.scan_iter(match=f"{self.prefix}:{{{reader}}}:*", count=100):
+            self.client.delete(key)

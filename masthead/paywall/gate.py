@@ -1,0 +1,96 @@
+"""The one place an article's access is decided, for the page, feeds and the API alike."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from masthead.billing.selectors import reader_standing
+from masthead.lib import clock
+from masthead.lib.dates import publication_zone
+from masthead.metering import decision as meter
+from masthead.metering import events, policy
+from masthead.metering.identity import account_reader
+from masthead.metering.models import DecisionEvent
+from masthead.metering.rules import Segment
+from masthead.metering.stores import get_store
+from masthead.metering.windows import window_for
+from masthead.paywall.crawlers import is_verified_crawler
+
+MERGED_SESSION_KEY = "meter_merged_from"
+
+
+def from_referral(referer: str, domains: tuple[str, ...]) -> bool:
+    """True when the Referer names a search engine or social network (it is spoofable, so the allowance is capped)."""
+    host = urlsplit(referer or "").hostname or ""
+    if not host:
+        return False
+    for domain in domains:
+        if domain.endswith("."):  # a brand under any suffix: "google." matches google.com and www.google.co.jp
+            if f".{domain}" in f".{host}":
+                return True
+        elif host == domain or host.endswith(f".{domain}"):
+            return True
+    return False
+
+
+def article_decision(request, article) -> meter.Decision:
+    """Decide, record the view when metered, and log the decision."""
+    rules = policy.current_rules()
+    now = clock.now()
+    standing = reader_standing(getattr(request, "user", None))
+    facts = meter.ArticleFacts(id=article.pk, access=article.access)
+    needs_check = article.access != "free" and not standing.entitled
+    reader = meter.ReaderFacts(
+        segment=standing.segment,
+        verified_crawler=needs_check and is_verified_crawler(request),
+        from_referral=needs_check and from_referral(request.META.get("HTTP_REFERER", ""), rules.referral_domains),
+    )
+    outcome = meter.plan(facts, reader, rules, now, publication_zone())
+    reader_key = ""
+    if isinstance(outcome, meter.Decision):
+        decision = outcome
+        if request.reader.cookie_id or request.user.is_authenticated:
+            reader_key = request.reader.current().key
+    else:
+        store = get_store()
+        reader_id = request.reader.current()
+        reader_key = reader_id.key
+        if reader_id.kind == "account":
+            _merge_anonymous_reads(request, store, rules, outcome.window, now)
+        state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now)
+        referral_state = None
+        if (
+            outcome.referral_window is not None
+            and not meter.meter_step(state.used, state.already_read, outcome.limit)[0]
+        ):
+            referral_state = store.consume(reader_key, outcome.referral_window, article.pk, outcome.referral_limit, now)
+        decision = meter.decide(facts, reader, rules, outcome, state, referral_state)
+    events.record(
+        DecisionEvent(
+            reader_key=reader_key,
+            account_id=request.user.pk if request.user.is_authenticated else None,
+            article_id=article.pk,
+            allowed=decision.allowed,
+            reason=decision.reason.value,
+            used=decision.used,
+            limit=decision.limit,
+            rules_version=decision.rules_version,
+            at=now,
+        )
+    )
+    return decision
+
+
+def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:
+    """Fold this browser's anonymous reads into the account, once per login.
+
+    The anonymous window is left as it was, so logging out again finds it just
+    as used up; the account keeps the union, so its count never goes down.
+    """
+    anonymous = request.reader.cookie_id
+    session = getattr(request, "session", None)
+    if not anonymous or session is None or session.get(MERGED_SESSION_KEY) == anonymous:
+        return
+    anonymous_window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
+    store.merge(f"c:{anonymous}", anonymous_window, account_reader(request.user.pk).key, account_window, now)
+    session[MERGED_SESSION_KEY] = anonymous
