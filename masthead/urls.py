@@ -18,6 +18,8 @@ urlpatterns = [
         cache_control(public=True, max_age=86400)(serve_file),
         {"document_root": settings.MEDIA_ROOT},
     ),
+    path("accounts/", include("masthead.accounts.urls")),
+    path("", include("masthead.paywall.urls")),
     path("", include("masthead.content.urls")),
     # Wagtail's page tree serves everything else: the front page, sections, articles.
     path("", include(wagtail_urls)),

@@ -65,6 +65,8 @@ def article_decision(request, article) -> meter.Decision:
         ):
             referral_state = store.consume(reader_key, outcome.referral_window, article.pk, outcome.referral_limit, now)
         decision = meter.decide(facts, reader, rules, outcome, state, referral_state)
+        if reader_id.kind == "account" and decision.allowed:
+            _mirror_into_browser(request, store, rules, article.pk, now)
     events.record(
         DecisionEvent(
             reader_key=reader_key,
@@ -79,6 +81,22 @@ def article_decision(request, article) -> meter.Decision:
         )
     )
     return decision
+
+
+# A browser's window is never full for a mirror write: it records, it does not decide.
+MIRROR_LIMIT = 10_000
+
+
+def _mirror_into_browser(request, store, rules, article_id: int, now) -> None:
+    """Count a signed-in read in this browser's anonymous window too.
+
+    Without this, a reader who used up an account's allowance could log out and
+    find the browser's own, untouched anonymous allowance waiting.
+    """
+    # A browser that logged in before it ever had an anonymous id gets one now.
+    browser = request.reader.anonymous()
+    window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
+    store.consume(browser.key, window, article_id, MIRROR_LIMIT, now)
 
 
 def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:

@@ -155,17 +155,13 @@ def test_it_carries_only_the_dek_of_a_free_story(visitor, newsroom):
     assert "content" not in entry
 
 
-@pytest.mark.parametrize(
-    "url", [*SITE_FEEDS, "/feeds/politics/rss.xml", "/feeds/politics/atom.xml"]
-)
+@pytest.mark.parametrize("url", [*SITE_FEEDS, "/feeds/politics/rss.xml", "/feeds/politics/atom.xml"])
 def test_it_leaves_out_drafts_unpublished_and_private_stories(visitor, newsroom, url):
     factories.article(newsroom.politics, title="Draft: embargoed poll", live=False)
     withdrawn = factories.article(newsroom.politics, title="Withdrawn: retracted claim")
     withdrawn.unpublish()
     private = factories.article(newsroom.politics, title="Private: staff memo")
-    PageViewRestriction.objects.create(
-        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
-    )
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
 
     feed = fetch(visitor, url)
 
@@ -182,9 +178,7 @@ def test_it_leaves_out_drafts_unpublished_and_private_stories(visitor, newsroom,
 def test_it_limits_a_section_feed_to_that_section(visitor, newsroom, fmt):
     feed = fetch(visitor, f"/feeds/politics/{fmt}.xml")
 
-    politics = [
-        story for story in newsroom.articles if story.get_parent().pk == newsroom.politics.pk
-    ]
+    politics = [story for story in newsroom.articles if story.get_parent().pk == newsroom.politics.pk]
     assert {entry.title for entry in feed.entries} == {story.title for story in politics}
     assert feed.feed.title.endswith(": Politics")
 
@@ -208,6 +202,8 @@ def test_it_answers_404_for_a_section_that_is_not_live(visitor, newsroom, fmt):
 @pytest.mark.parametrize("url", ["/feeds/rss.xml", "/feeds/politics/atom.xml"])
 def test_it_reads_the_same_number_of_queries_however_many_stories_it_lists(visitor, newsroom, url):
     def queries() -> int:
+        """Queries for one read of the feed, once per-process caches are warm."""
+        assert visitor.get(url).status_code == 200
         with CaptureQueriesContext(connection) as captured:
             assert visitor.get(url).status_code == 200
         return len(captured.captured_queries)

@@ -127,9 +127,7 @@ def test_it_never_finds_a_draft_an_unpublished_or_a_private_story(visitor, index
     withdrawn = factories.article(indexed.politics, title="Merger rumours denied")
     withdrawn.unpublish()
     private = factories.article(indexed.politics, title="Merger memo for staff")
-    PageViewRestriction.objects.create(
-        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
-    )
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
     run_background_jobs()
 
     page = search(visitor, "merger")
@@ -157,9 +155,7 @@ def test_it_shows_no_results_for_an_empty_query(visitor, indexed, params):
     assert "Enter a word or phrase" in page.html
 
 
-@pytest.mark.parametrize(
-    "query", ["harbour " + "x" * 600, " ".join(["harbour"] * 150), "zephyr " * 40 + "y" * 300]
-)
+@pytest.mark.parametrize("query", ["harbour " + "x" * 600, " ".join(["harbour"] * 150), "zephyr " * 40 + "y" * 300])
 def test_it_caps_a_very_long_query_at_200_characters(visitor, indexed, query):
     factories.article(indexed.politics, title="Harbour bridge reopens", dek="The zephyr crossing.")
     run_background_jobs()
@@ -170,38 +166,37 @@ def test_it_caps_a_very_long_query_at_200_characters(visitor, indexed, query):
     assert echoed == query.strip()[:200]
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        '"harbour',
-        "harbour OR",
-        "AND",
-        "harbour AND OR bridge",
-        "(harbour",
-        "harbour)",
-        "harbour*",
-        "-harbour",
-        "harbour -",
-        "NOT harbour",
-        "NEAR(harbour bridge)",
-        "title:harbour",
-        "^harbour",
-        "c++",
-        "rock & roll",
-        "o'clock",
-        '"unbalanced (quote* OR -',
-        "東京 大阪",
-        "\x00harbour",
-    ],
-)
-def test_it_answers_any_query_without_an_error(visitor, indexed, query):
+AWKWARD_QUERIES = [
+    '"harbour',
+    "harbour OR",
+    "AND",
+    "harbour AND OR bridge",
+    "(harbour",
+    "harbour)",
+    "harbour*",
+    "-harbour",
+    "harbour -",
+    "NOT harbour",
+    "NEAR(harbour bridge)",
+    "title:harbour",
+    "^harbour",
+    "c++",
+    "rock & roll",
+    "o'clock",
+    '"unbalanced (quote* OR -',
+    "東京 大阪",
+    "\x00harbour",
+]
+
+
+def test_it_answers_any_query_without_an_error(visitor, indexed):
     factories.article(indexed.politics, title="Harbour bridge reopens", dek="The zephyr crossing.")
     run_background_jobs()
     visitor.raise_request_exception = False
 
-    response = visitor.get("/search/?" + urlencode({"q": query}))
+    statuses = {query: visitor.get("/search/?" + urlencode({"q": query})).status_code for query in AWKWARD_QUERIES}
 
-    assert response.status_code == 200, query
+    assert {query: status for query, status in statuses.items() if status != 200} == {}
 
 
 @pytest.mark.parametrize("page_param", ["abc", "0", "-1", "1.5", "99999", "", "2' OR 1=1"])
@@ -232,20 +227,3 @@ def test_it_asks_search_engines_not_to_index_results(visitor, indexed):
     response = visitor.get("/search/?q=story")
 
     assert response["X-Robots-Tag"] == "noindex"
-
-
-@pytest.mark.parametrize("query", ['"harbour', '"unbalanced (quote* OR -', "\x00harbour", 'harbour "bridge reopens"'])
-def test_scratch_fix(visitor, indexed, monkeypatch, query):
-    from modelsearch.utils import parse_query_string
-    from masthead.content import selectors
-    from masthead.content.models import ArticlePage
-    def fixed(q):
-        q = "".join(ch for ch in q if ch.isprintable())
-        _, parsed = parse_query_string(q, operator="and")
-        return ArticlePage.objects.live().public().search(parsed)
-    monkeypatch.setattr(selectors, "search_articles", fixed)
-    factories.article(indexed.politics, title="Harbour bridge reopens", dek="The zephyr crossing.")
-    run_background_jobs()
-    page = search(visitor, query)
-    print(query, [r.headline for r in page.results])
-    assert 0

@@ -86,12 +86,8 @@ def test_it_leaves_out_drafts_unpublished_and_private_pages(visitor, newsroom):
     withdrawn = factories.article(newsroom.politics, title="Retracted claim")
     withdrawn.unpublish()
     private = factories.article(newsroom.politics, title="Staff memo")
-    PageViewRestriction.objects.create(
-        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
-    )
-    hidden_section = newsroom.home.add_child(
-        instance=SectionPage(title="Sport", slug="sport", live=False)
-    )
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
+    hidden_section = newsroom.home.add_child(instance=SectionPage(title="Sport", slug="sport", live=False))
 
     root = fetch(visitor, "/sitemap.xml")
 
@@ -108,9 +104,7 @@ def test_it_dates_an_updated_story_by_its_update(visitor, newsroom):
     root = fetch(visitor, "/sitemap.xml")
 
     lastmod = {
-        urlsplit(url.findtext("sm:loc", namespaces=NS)).path: url.findtext(
-            "sm:lastmod", namespaces=NS
-        )
+        urlsplit(url.findtext("sm:loc", namespaces=NS)).path: url.findtext("sm:lastmod", namespaces=NS)
         for url in root.findall("sm:url", NS)
     }
     assert story.first_published_at.date().isoformat() == "2026-03-09"
@@ -138,15 +132,11 @@ def test_it_reads_the_same_number_of_queries_however_many_stories_it_lists(visit
 
 def test_it_lists_only_stories_first_published_in_the_last_48_hours(visitor, newsroom):
     day_old = newsroom.articles[-1]  # 30 hours old
-    almost_stale = factories.article(
-        newsroom.economy, published=NOW - dt.timedelta(hours=47, minutes=59)
-    )
+    almost_stale = factories.article(newsroom.economy, published=NOW - dt.timedelta(hours=47, minutes=59))
     stale = factories.article(newsroom.economy, published=NOW - dt.timedelta(hours=49))
     # Republished an hour ago, but first published 50 hours ago: old news all the same.
     republished = factories.article(newsroom.economy, published=NOW - dt.timedelta(hours=50))
-    ArticlePage.objects.filter(pk=republished.pk).update(
-        last_published_at=NOW - dt.timedelta(hours=1)
-    )
+    ArticlePage.objects.filter(pk=republished.pk).update(last_published_at=NOW - dt.timedelta(hours=1))
 
     root = fetch(visitor, "/news-sitemap.xml")
 
@@ -178,9 +168,7 @@ def test_it_describes_each_story_for_google_news(visitor, newsroom, settings):
     for story in newsroom.articles:
         url = entries[SITE_URL + story.url]
         news = url.find("news:news", NS)
-        assert (
-            news.findtext("news:publication/news:name", namespaces=NS) == settings.PUBLICATION_NAME
-        )
+        assert news.findtext("news:publication/news:name", namespaces=NS) == settings.PUBLICATION_NAME
         assert news.findtext("news:publication/news:language", namespaces=NS) == "en"
         published = dt.datetime.fromisoformat(news.findtext("news:publication_date", namespaces=NS))
         assert published.tzinfo is not None
@@ -193,9 +181,7 @@ def test_it_gives_google_news_the_bare_language_code(visitor, newsroom, settings
 
     root = fetch(visitor, "/news-sitemap.xml")
 
-    languages = {
-        el.text for el in root.iterfind("sm:url/news:news/news:publication/news:language", NS)
-    }
+    languages = {el.text for el in root.iterfind("sm:url/news:news/news:publication/news:language", NS)}
     assert languages == {"en"}
 
 
@@ -205,22 +191,15 @@ def test_it_keeps_the_news_sitemap_well_formed_whatever_the_headline(visitor, ne
 
     root = fetch(visitor, "/news-sitemap.xml")
 
-    assert (
-        news_entries(root)[SITE_URL + story.url].findtext("news:news/news:title", namespaces=NS)
-        == headline
-    )
+    assert news_entries(root)[SITE_URL + story.url].findtext("news:news/news:title", namespaces=NS) == headline
 
 
-def test_it_leaves_drafts_unpublished_and_private_stories_out_of_the_news_sitemap(
-    visitor, newsroom
-):
+def test_it_leaves_drafts_unpublished_and_private_stories_out_of_the_news_sitemap(visitor, newsroom):
     factories.article(newsroom.politics, title="Embargoed poll", live=False)
     withdrawn = factories.article(newsroom.politics, title="Retracted claim")
     withdrawn.unpublish()
     private = factories.article(newsroom.politics, title="Staff memo")
-    PageViewRestriction.objects.create(
-        page=private, restriction_type=PageViewRestriction.PASSWORD, password="x"
-    )
+    PageViewRestriction.objects.create(page=private, restriction_type=PageViewRestriction.PASSWORD, password="x")
 
     root = fetch(visitor, "/news-sitemap.xml")
 

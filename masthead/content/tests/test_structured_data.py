@@ -2,7 +2,9 @@
 
 For a story that is not free, search engines learn which part of the page is
 reserved (``hasPart`` → ``.paywalled-content``) and get no ``articleBody``; a
-free story carries its full text.
+free story carries its full text. Whether the selector matches is checked on the
+page as a verified Googlebot gets it: that is the page Google compares the
+markup with.
 """
 
 from __future__ import annotations
@@ -17,10 +19,26 @@ from bs4 import BeautifulSoup
 
 from masthead.content.models import Access, ArticlePage
 from masthead.content.tests import factories
+from masthead.paywall.crawlers import Resolver
 
 SITE_URL = "https://news.example.com"
 PAYWALLED = ".paywalled-content"
 BODY_TEXT = re.compile(r"(?:metered|free|subs|older|short)p\d+w\d+|subheading")
+
+
+GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+GOOGLE_IP = "66.249.66.1"
+GOOGLE_NAME = "crawl-66-249-66-1.googlebot.com"
+
+
+class GoogleDNS(Resolver):
+    """DNS that vouches for one Googlebot address, both ways; nothing else resolves."""
+
+    def reverse(self, ip):
+        return [GOOGLE_NAME] if ip == GOOGLE_IP else []
+
+    def forward(self, name):
+        return [GOOGLE_IP] if name == GOOGLE_NAME else []
 
 
 @pytest.fixture(autouse=True)
@@ -28,14 +46,20 @@ def _site_url(settings):
     settings.SITE_URL = SITE_URL
 
 
+@pytest.fixture
+def googlebot(client, settings):
+    """Google's crawler, from an address DNS confirms: it gets the full text of every story."""
+    settings.PAYWALL_RESOLVER = f"{__name__}.GoogleDNS"
+    client.defaults.update(HTTP_USER_AGENT=GOOGLEBOT_UA, REMOTE_ADDR=GOOGLE_IP)
+    return client
+
+
 def read(client, story: ArticlePage) -> tuple[list[dict], str]:
     """Every JSON-LD object on the story's page, and the page's HTML."""
     response = client.get(story.url)
     assert response.status_code == 200
     html = response.content.decode()
-    return extruct.extract(html, base_url=SITE_URL + story.url, syntaxes=["json-ld"])[
-        "json-ld"
-    ], html
+    return extruct.extract(html, base_url=SITE_URL + story.url, syntaxes=["json-ld"])["json-ld"], html
 
 
 def news_article(client, story: ArticlePage) -> dict:
@@ -106,20 +130,18 @@ def test_it_marks_only_free_stories_accessible_for_free(visitor, newsroom, acces
 def test_it_points_search_engines_at_the_paywalled_part_of_a_story(visitor, newsroom, access):
     data = news_article(visitor, newsroom.by_access(access))
 
-    assert parts(data) == [
-        {"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": PAYWALLED}
-    ]
+    assert parts(data) == [{"@type": "WebPageElement", "isAccessibleForFree": False, "cssSelector": PAYWALLED}]
 
 
 @pytest.mark.parametrize("access", [Access.METERED, Access.SUBSCRIBERS])
-def test_it_wraps_the_body_beyond_the_lead_in_in_the_paywalled_element(visitor, newsroom, access):
+def test_it_wraps_the_body_beyond_the_lead_in_in_the_paywalled_element(googlebot, newsroom, access):
     story = newsroom.by_access(access)
     marker = "metered" if access == Access.METERED else "subs"
     lead_in_paragraphs = sum(
         1 for child in list(story.body)[: story.lead_in_blocks()] if child.block_type == "paragraph"
     )
 
-    _, html = read(visitor, story)
+    _, html = read(googlebot, story)
 
     soup = BeautifulSoup(html, "html.parser")
     assert len(soup.select(PAYWALLED)) == 1
@@ -131,7 +153,7 @@ def test_it_wraps_the_body_beyond_the_lead_in_in_the_paywalled_element(visitor, 
     assert 0 < lead_in_paragraphs < 6
 
 
-def test_it_points_at_a_paywalled_part_only_when_the_page_has_one(visitor, newsroom):
+def test_it_points_at_a_paywalled_part_only_when_the_page_has_one(googlebot, newsroom):
     # Two short paragraphs: the whole story fits in the lead-in, nothing is held back.
     story = factories.article(
         newsroom.politics,
@@ -140,21 +162,18 @@ def test_it_points_at_a_paywalled_part_only_when_the_page_has_one(visitor, newsr
     )
     assert story.lead_in_blocks() == len(story.body)
 
-    data = news_article(visitor, story)
-    _, html = read(visitor, story)
+    data = news_article(googlebot, story)
+    _, html = read(googlebot, story)
 
     soup = BeautifulSoup(html, "html.parser")
     for part in parts(data):
-        assert soup.select(part["cssSelector"]), (
-            f"{part['cssSelector']} matches nothing on the page"
-        )
+        assert soup.select(part["cssSelector"]), f"{part['cssSelector']} matches nothing on the page"
 
 
+@pytest.mark.parametrize("who", ["visitor", "googlebot"])
 @pytest.mark.parametrize("access", [Access.METERED, Access.SUBSCRIBERS])
-def test_it_never_puts_body_text_in_the_structured_data_of_a_story_that_is_not_free(
-    visitor, newsroom, access
-):
-    found, _ = read(visitor, newsroom.by_access(access))
+def test_it_never_puts_body_text_in_the_structured_data_of_a_story_that_is_not_free(request, newsroom, access, who):
+    found, _ = read(request.getfixturevalue(who), newsroom.by_access(access))
 
     assert found
     assert all("articleBody" not in item for item in found)
