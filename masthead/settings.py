@@ -153,7 +153,8 @@ except ValueError as exc:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and the worker proceed while one writer commits; IMMEDIATE
     # transactions take the write lock up front instead of failing mid-way.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist: opening one (and running the PRAGMAs) costs more than
+    # most queries a page makes.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

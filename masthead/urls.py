@@ -6,6 +6,9 @@ from django.views.static import serve as serve_file
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.urls import serve_pattern
+
+from masthead.content import views as content_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -21,6 +24,8 @@ urlpatterns = [
     path("accounts/", include("masthead.accounts.urls")),
     path("", include("masthead.paywall.urls")),
     path("", include("masthead.content.urls")),
-    # Wagtail's page tree serves everything else: the front page, sections, articles.
+    # Wagtail's page tree serves everything else (the front page, sections, articles),
+    # through a route cache in front of Wagtail's own serve view.
+    re_path(serve_pattern, content_views.serve_page, name="page"),
     path("", include(wagtail_urls)),
 ]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from taggit.models import Tag
+from wagtail.models import Page
+from wagtail.views import serve as wagtail_serve
 
 from masthead.content import selectors
 from masthead.content.models import Author
@@ -52,6 +55,31 @@ def search(request):
 @cache_control(public=True, max_age=3600)
 def robots_txt(request):
     return render(request, "content/robots.txt", {"site_url": settings.SITE_URL}, content_type="text/plain")
+
+
+ROUTE_CACHE_SECONDS = 600
+
+
+def serve_page(request, path: str):
+    """Wagtail's page serving, with the route from URL to page cached.
+
+    Finding a page costs Wagtail a query per level of the URL plus the site
+    lookup. The route (the specific page and its arguments) is cached under
+    the host, path and content generation, so any publish, unpublish, move or
+    delete retires every cached route at once. Wagtail's ``serve`` view still
+    runs every serving hook (view restrictions included); it reads the route
+    from ``request._wagtail_route_for_request``, its documented per-request
+    cache of ``Page.route_for_request``.
+    """
+    key = f"route:{request.get_host()}:{path}:{selectors.content_generation()}"
+    route = cache.get(key)
+    if route is not None:
+        request._wagtail_route_for_request = route
+    else:
+        route = Page.route_for_request(request, path)
+        if route is not None and route[0].live:
+            cache.set(key, route, ROUTE_CACHE_SECONDS)
+    return wagtail_serve(request, path)
 
 
 @require_safe

@@ -5,12 +5,18 @@ context (cookies, storage, viewport) at 1280x900. Without
 ``/usr/bin/chromium`` the browser tests skip, unless
 ``MASTHEAD_REQUIRE_BROWSER=1`` (CI sets it), in which case they fail: a CI run
 that silently skipped them would look green while testing nothing.
+
+Read what a test needs from the database *before* the browser starts (see
+``free_story``): while Playwright's sync API runs, its asyncio loop is marked
+as running on the main thread, and Django refuses ORM calls there with
+SynchronousOnlyOperation.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -34,12 +40,6 @@ def _browser_required() -> bool:
     return os.environ.get("MASTHEAD_REQUIRE_BROWSER") == "1"
 
 
-def _unavailable() -> None:
-    if _browser_required():
-        pytest.fail(f"{MISSING} (MASTHEAD_REQUIRE_BROWSER=1 says they must run)")
-    pytest.skip(MISSING)
-
-
 def pytest_collection_modifyitems(config, items):
     """Skip browser tests up front when Chromium is missing, before any database is built."""
     if CHROMIUM.exists() or _browser_required():
@@ -49,46 +49,39 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=MISSING))
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started only once the test database exists.
+
+    With SQLite in memory the server's threads must share the test's
+    connection, and pytest-django decides that from the database name when the
+    server starts; started earlier, it sees the real database's name, and each
+    request thread opens a connection of its own that Django will never close.
+    """
+    return live_server
+
+
 @pytest.fixture
 def browser(transactional_db, django_db_serialized_rollback) -> Iterator:
     """A headless Chromium, launched for this test and closed after it.
 
-    Playwright's sync API runs an asyncio loop that stays marked as running on
-    this thread from start() to stop(). While it runs, Django keys database
-    connections by context rather than by thread, so the ORM reaches a second
-    connection that lacks the test database's serialized contents. Chromium is
-    therefore started only after the database fixtures have set up (they
-    restore the rows migrations made: Wagtail's root page, the newsroom's
-    groups) and stopped before they flush; a session-wide Chromium would keep
-    the loop running across those steps. Launching takes well under a second.
+    Not one per session: Playwright's loop, running from start() to stop(),
+    makes Django hand the main thread a second database connection, without
+    the test database's serialized contents. So Chromium starts after the
+    database fixtures have set up (restoring the rows migrations made, such as
+    Wagtail's root page, which the previous test's flush removed) and stops
+    before they flush. Launching costs about a second.
     """
     if not CHROMIUM.exists():
-        _unavailable()
-
-    from django.db import connections
-
-    # ORM calls made from the test body while Playwright runs are synchronous,
-    # but Django sees the running loop and would raise SynchronousOnlyOperation.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        if _browser_required():
+            pytest.fail(f"{MISSING} (MASTHEAD_REQUIRE_BROWSER=1 says they must run)")
+        pytest.skip(MISSING)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
             chromium.close()
-    finally:
-        # Close the connections the test body opened while the loop ran; once
-        # it stops, nothing could reach them to close them.
-        connections.close_all()
-        playwright.stop()
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -124,11 +117,37 @@ def screenshot_path(request) -> Path:
     return directory / f"{request.node.name}.png"
 
 
+@dataclass(frozen=True)
+class Story:
+    """What a browser test expects of one story, read while the ORM may still be used."""
+
+    headline: str
+    dek: str
+    path: str
+    authors: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # each paragraph's text, without markup
+
+
 @pytest.fixture
 def live_newsroom(live_server, newsroom):
-    """The ``newsroom``, committed where ``live_server``'s thread can see it.
+    """The ``newsroom``, committed where ``live_server``'s threads can see it.
 
     live_server makes the test transactional, so nothing is rolled back: the
     data is flushed after the test instead.
     """
     return newsroom
+
+
+@pytest.fixture
+def free_story(live_newsroom) -> Story:
+    """The newsroom's free story. Request it before ``page`` or ``new_page``."""
+    from django.utils.html import strip_tags
+
+    article = live_newsroom.by_access("free")
+    return Story(
+        headline=article.title,
+        dek=article.dek,
+        path=article.url,
+        authors=tuple(author.name for author in article.author_list),
+        paragraphs=tuple(strip_tags(block.value.source) for block in article.body if block.block_type == "paragraph"),
+    )

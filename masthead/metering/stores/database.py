@@ -57,8 +57,26 @@ class DatabaseMeterStore(MeterStore):
         return row
 
     def consume(self, reader, window, article_id, limit, now):
+        from masthead.metering.models import MeterWindow
+
         with transaction.atomic():
-            row = self._locked(reader, window, now)
+            row = MeterWindow.objects.select_for_update().filter(reader_key=reader, window_key=window.key).first()
+            if row is None:
+                # A reader's first article in this window: one INSERT, no lock to take.
+                if limit <= 0:
+                    return MeterState(used=0, already_read=False)
+                try:
+                    with transaction.atomic():
+                        MeterWindow.objects.create(
+                            reader_key=reader,
+                            window_key=window.key,
+                            entries=dump({article_id: int(now.timestamp())}),
+                            expires_at=expiry(window, now),
+                        )
+                    return MeterState(used=0, already_read=False)
+                except IntegrityError:
+                    # A concurrent request created the row first: take its lock and go on as usual.
+                    row = self._locked(reader, window, now)
             stored = parse(row.entries)
             reads = _live(stored, window)
             state = MeterState(used=len(reads), already_read=article_id in reads)
