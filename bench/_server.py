@@ -4,11 +4,19 @@
         server.url("/healthz")              # http://127.0.0.1:<free port>/healthz
         server.manage("shell", "-c", "...") # any masthead command against the same database
 
+    server = DemoServer(env={"METER_ENABLED": "0"})  # extra settings for every command and the server
+    server.prepare()                                 # seed once, then serve it several ways:
+    server.start(); ...; server.stop()
+    server.extra_env["METER_ENABLED"] = "1"
+    server.start(); ...; server.close()              # close() stops and removes the var dir
+
 Everything lives in a temporary ``MASTHEAD_VAR_DIR`` (SQLite database, media, mail, static),
 so a benchmark never reads or writes the developer's ``var/``. Settings that would point the
 server somewhere else (``DATABASE_URL``, ``REDIS_URL``, ``MEDIA_ROOT``, ``EMAIL_HOST``…) are
-removed from the child environment. The server is always stopped on exit: SIGTERM to its
-process group, then SIGKILL after a bounded wait.
+removed from the child environment; ``env=`` then adds what a benchmark sets on purpose (it
+may name a scrubbed variable, such as a ``REDIS_URL`` for a throwaway Redis database). The
+server is always stopped on exit: SIGTERM to its process group, then SIGKILL after a bounded
+wait.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,13 +97,23 @@ def get(host: str, port: int, path: str, timeout: float = 5.0) -> tuple[int, byt
 
 
 class DemoServer:
-    def __init__(self, *, workers: int | None = None, host: str = "127.0.0.1", quiet: bool = False):
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        host: str = "127.0.0.1",
+        quiet: bool = False,
+        env: Mapping[str, str] | None = None,
+    ):
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"benchmarks only serve on loopback, not {host}")
         self.host = host
         self.workers = workers or cpu_count()
         self.port: int | None = None
         self.quiet = quiet
+        # Set on top of the scrubbed environment, for the seeding, every command and the server.
+        # Change it between stop() and start() to serve the same newsroom with other settings.
+        self.extra_env: dict[str, str] = dict(env or {})
         self.var_dir: Path | None = None
         self.process: subprocess.Popen | None = None
         self._log = None
@@ -216,6 +235,7 @@ class DemoServer:
             WEB_CONCURRENCY=str(self.workers),
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         if self.port is not None:
             env["PORT"] = str(self.port)
             env["SITE_URL"] = self.url("").rstrip("/")

@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _DURATION = r"([\d.]+)(us|ms|s|m|h)"
@@ -70,8 +72,20 @@ def wrk_version() -> str:
     return (result.stdout + result.stderr).splitlines()[0].strip() if (result.stdout + result.stderr) else ""
 
 
-def run(url: str, *, seconds: int, connections: int, threads: int = 2, timeout: int | None = None) -> WrkResult:
+def run(
+    url: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 2,
+    timeout: int | None = None,
+    script: str | Path | None = None,
+    script_args: Sequence[str] = (),
+) -> WrkResult:
     """wrk -tT -cC -dSs --latency URL. ``timeout``: wrk's --timeout in seconds (wrk's default: 2).
+
+    ``script``: a Lua script for wrk's ``--script``, and ``script_args`` what its ``init(args)``
+    receives (wrk's arguments after ``--``).
 
     wrk leaves a response slower than its timeout out of the latency distribution (it counts
     it under "Socket errors: timeout" instead), so a slow page needs a longer timeout for
@@ -81,7 +95,11 @@ def run(url: str, *, seconds: int, connections: int, threads: int = 2, timeout: 
     command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if timeout is not None:
         command += ["--timeout", f"{timeout}s"]
+    if script is not None:
+        command += ["--script", str(script)]
     command.append(url)
+    if script_args:
+        command += ["--", *map(str, script_args)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + (timeout or 2) + 60)
     if result.returncode != 0:
         raise WrkError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}{result.stdout}")

@@ -160,6 +160,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too: an in-memory database fails concurrent writers at once
+    # ("table is locked") instead of letting them wait their turn as production does.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-masthead.sqlite3")}
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -180,6 +183,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Meter and paywall ---------------------------------------------------------
 
+METER_ENABLED = env_bool("METER_ENABLED", True)
 METER_STORE = env_str("METER_STORE", "redis" if REDIS_URL else "database")
 if METER_STORE not in {"database", "redis"}:
     raise ImproperlyConfigured(f"METER_STORE must be database or redis, not {METER_STORE!r}")

@@ -109,8 +109,16 @@ def topic_articles(tag) -> QuerySet[ArticlePage]:
 
 
 def search_articles(query: str):
-    """Wagtail search over live articles; headline and dek weigh most."""
-    return ArticlePage.objects.live().public().search(query, operator="and")
+    """Wagtail search over live articles; headline and dek weigh most.
+
+    The reader's text is parsed into terms first: handed over raw, a stray
+    quote or control character would reach the full-text engine as syntax.
+    """
+    from modelsearch.utils import parse_query_string
+
+    cleaned = "".join(char for char in query if char.isprintable())
+    _filters, parsed = parse_query_string(cleaned, operator="and")
+    return ArticlePage.objects.live().public().search(parsed)
 
 
 def recent_articles(*, section: SectionPage | None = None, limit: int = 30) -> list[ArticlePage]:

@@ -58,7 +58,7 @@ class ArticleSitemap(_PageSitemap):
 
     def items(self):
         return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk").only(
-            "url_path", "last_published_at", "first_published_at", "path", "depth"
+            "url_path", "last_published_at", "first_published_at", "updated_at", "path", "depth"
         )
 
     def lastmod(self, item):

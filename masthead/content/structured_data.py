@@ -55,7 +55,8 @@ def news_article(article, request=None, *, lead_in_blocks: int | None = None) ->
         data["image"] = [_absolute(rendition.url)]
     if article.is_free:
         data["articleBody"] = "\n\n".join(text for _, text in article.body_text_items() if text)
-    else:
+    elif lead_in_blocks is None or lead_in_blocks < len(article.body):
+        # Only a story longer than its lead-in has a part reserved for entitled readers.
         data["hasPart"] = {
             "@type": "WebPageElement",
             "isAccessibleForFree": False,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from masthead.metering.decision import MeterState
 from masthead.metering.stores.base import MeterStore, expiry
@@ -28,8 +29,11 @@ end
 return {used, 0}
 """
 
-# KEYS[1] target, KEYS[2] source; ARGV: start (s), end ("(<s>" exclusive, or "+inf"), ttl (s).
+# KEYS[1] target, KEYS[2] source; ARGV: start (s), end ("(<s>" exclusive, or "+inf"), ttl (s),
+# the target's rolling cutoff (s, 0 for calendar windows).
 MERGE = """
+local cutoff = tonumber(ARGV[4])
+if cutoff > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. cutoff) end
 local reads = redis.call('ZRANGEBYSCORE', KEYS[2], ARGV[1], ARGV[2], 'WITHSCORES')
 for i = 1, #reads, 2 do
   local current = redis.call('ZSCORE', KEYS[1], reads[i])
@@ -87,7 +91,12 @@ class RedisMeterStore(MeterStore):
         return int(
             self._merge(
                 keys=[self.key(target, target_window), self.key(source, source_window)],
-                args=[start, end, self._ttl(target_window, now)],
+                args=[
+                    start,
+                    end,
+                    self._ttl(target_window, now),
+                    int(target_window.starts.timestamp()) if target_window.ends is None else 0,
+                ],
             )
         )
 
@@ -95,5 +104,7 @@ class RedisMeterStore(MeterStore):
         return 0  # every key expires with its window
 
     def forget(self, reader):
-        for key in self.client.scan_iter(match=f"{self.prefix}:{{{reader}}}:*", count=100):
+        # SCAN MATCH takes a glob: a reader id (an app's device id can hold anything) must match literally.
+        literal = re.sub(r"([\\*?\[\]])", r"\\\1", f"{self.prefix}:{{{reader}}}:")
+        for key in self.client.scan_iter(match=literal + "*", count=100):
             self.client.delete(key)

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from masthead.metering.decision import MeterState, meter_step
-from masthead.metering.tests.conftest import NOW, TOKYO, month, rolling
+from masthead.metering.tests.conftest import NOW, month, rolling
 
 DAY = dt.timedelta(days=1)
 
@@ -344,11 +344,3 @@ def test_it_applies_meter_step_to_any_sequence_of_views(store, limit, views):
         assert len(counted) == used_after
         assert len(counted) <= limit
     assert store.peek(reader, window, NOW) == counted
-
-
-def test_the_fixture_windows_are_what_the_tests_assume():
-    assert month().key == "m202405"
-    assert month().starts == dt.datetime(2024, 4, 30, 15, 0, tzinfo=dt.UTC)
-    assert month().starts.astimezone(TOKYO).day == 1
-    assert rolling().ends is None
-    assert rolling().starts == NOW - 7 * DAY
