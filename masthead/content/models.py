@@ -227,6 +227,17 @@ class ArticlePage(Page):
             min_words=rules.lead_in_min_words if rules else LEAD_IN_MIN_WORDS,
         )
 
+    def cached_lead_in_blocks(self, rules) -> int:
+        """``lead_in_blocks``, remembered per revision and rules version (it parses the whole body)."""
+        from django.core.cache import cache
+
+        key = f"article:lead-in:{self.pk}:{self.latest_revision_id}:{rules.version}"
+        split = cache.get(key)
+        if split is None:
+            split = self.lead_in_blocks(rules)
+            cache.set(key, split, 86400)
+        return split
+
     @cached_property
     def author_list(self) -> list[Author]:
         """The article's authors in byline order, in one query (none when prefetched)."""
@@ -264,11 +275,12 @@ class ArticlePage(Page):
         # No decision means a preview in the admin: editors see the whole story.
         decision = getattr(request, "paywall_decision", None)
         shows_full = decision is None or decision.allowed
-        blocks = list(self.body)
-        split = self.lead_in_blocks(rules)
+        split = self.cached_lead_in_blocks(rules)
+        # Callables: the template evaluates them only on a fragment-cache miss, so a
+        # cached page never deserialises its body.
         context.update(
-            lead_in=blocks[:split],
-            rest=blocks[split:] if shows_full else [],
+            lead_in=lambda: list(self.body)[:split],
+            rest=lambda: list(self.body)[split:] if shows_full else [],
             shows_full=shows_full,
             decision=decision,
             prompt=prompt_for(decision, next_url=request.get_full_path()) if decision else None,
