@@ -10,6 +10,9 @@
     server.extra_env["METER_ENABLED"] = "1"
     server.start(); ...; server.close()              # close() stops and removes the var dir
 
+    with DemoServer(var_dir=server.var_dir, env={...}) as twin:  # a second server, same newsroom:
+        ...                                                      # it leaves the var dir alone
+
 Everything lives in a temporary ``MASTHEAD_VAR_DIR`` (SQLite database, media, mail, static),
 so a benchmark never reads or writes the developer's ``var/``. Settings that would point the
 server somewhere else (``DATABASE_URL``, ``REDIS_URL``, ``MEDIA_ROOT``, ``EMAIL_HOST``…) are
@@ -104,6 +107,7 @@ class DemoServer:
         host: str = "127.0.0.1",
         quiet: bool = False,
         env: Mapping[str, str] | None = None,
+        var_dir: Path | None = None,
     ):
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"benchmarks only serve on loopback, not {host}")
@@ -114,7 +118,10 @@ class DemoServer:
         # Set on top of the scrubbed environment, for the seeding, every command and the server.
         # Change it between stop() and start() to serve the same newsroom with other settings.
         self.extra_env: dict[str, str] = dict(env or {})
-        self.var_dir: Path | None = None
+        # A var dir passed in belongs to another DemoServer, already prepared: this one only
+        # serves it (under other settings, say) and leaves the directory alone on close.
+        self.var_dir: Path | None = Path(var_dir) if var_dir is not None else None
+        self._owns_var_dir = var_dir is None
         self.process: subprocess.Popen | None = None
         self._log = None
 
@@ -122,7 +129,8 @@ class DemoServer:
 
     def __enter__(self) -> DemoServer:
         try:
-            self.prepare()
+            if self._owns_var_dir:
+                self.prepare()
             self.start()
         except BaseException:
             self.close()
@@ -134,6 +142,8 @@ class DemoServer:
 
     def prepare(self) -> None:
         """Create the temporary var dir, then migrate and seed the demo newsroom in it."""
+        if not self._owns_var_dir:
+            raise ServerError("this server serves another one's var dir; prepare that one instead")
         self.var_dir = Path(tempfile.mkdtemp(prefix="masthead-bench-"))
         self._say(f"seeding the demo newsroom in {self.var_dir} (takes a minute)")
         started = time.monotonic()
@@ -142,8 +152,9 @@ class DemoServer:
 
     def start(self) -> None:
         self.port = free_port(self.host)
-        log_path = self.var_dir / "serve.log"
-        self._log = log_path.open("wb")
+        if self._log is not None:  # a restart: the previous run's log handle
+            self._log.close()
+        self._log = self.log_path().open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "masthead.cli", "serve", "--no-collectstatic"],
             cwd=REPO,
@@ -220,7 +231,7 @@ class DemoServer:
             if self._log is not None:
                 self._log.close()
                 self._log = None
-            if self.var_dir is not None:
+            if self.var_dir is not None and self._owns_var_dir:
                 shutil.rmtree(self.var_dir, ignore_errors=True)
                 self.var_dir = None
 
@@ -263,10 +274,14 @@ class DemoServer:
     def get(self, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
         return get(self.host, self.port, path, timeout=timeout)
 
+    def log_path(self) -> Path:
+        # Servers sharing a var dir keep separate logs.
+        return self.var_dir / ("serve.log" if self._owns_var_dir else f"serve-{id(self):x}.log")
+
     def log_tail(self, lines: int = 40) -> str:
-        if self.var_dir is None or not (self.var_dir / "serve.log").exists():
+        if self.var_dir is None or not self.log_path().exists():
             return ""
-        text = (self.var_dir / "serve.log").read_text(errors="replace")
+        text = self.log_path().read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
     def _cpu_ticks(self) -> int | None:

@@ -1,10 +1,10 @@
 """The ``masthead`` command: manage.py with masthead's own commands beside Django's.
 
-    masthead demo        migrate, seed the demo newsroom, serve it and run a worker
-    masthead serve       the production web server
-    masthead worker      background jobs and periodic schedules
-    masthead seed        synthetic content at scale for load tests
-    masthead <any manage.py command>
+masthead demo        migrate, seed the demo newsroom, serve it and run a worker
+masthead serve       the production web server
+masthead worker      background jobs and periodic schedules
+masthead seed        synthetic content at scale for load tests
+masthead <any manage.py command>
 """
 
 from __future__ import annotations

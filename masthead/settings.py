@@ -247,7 +247,9 @@ if _email_host:
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": _email_host,
-                "port": env_int("EMAIL_PORT", 465 if _email_ssl else 587 if _email_tls else 25, minimum=1, maximum=65535),
+                "port": env_int(
+                    "EMAIL_PORT", 465 if _email_ssl else 587 if _email_tls else 25, minimum=1, maximum=65535
+                ),
                 "username": env_str("EMAIL_HOST_USER", ""),
                 "password": env_secret("EMAIL_HOST_PASSWORD", "") or "",
                 "use_tls": _email_tls,

@@ -1,11 +1,11 @@
 """The Django side of bench/meter: one command per call, run by run.py in a fresh process.
 
-    python bench/meter/worker.py decisions --readers 50000 --ops 60000 --seconds 30 [--migrate]
-    python bench/meter/worker.py populate --namespace N --start 0 --stop 10000 --pool 10000 --cookies FILE
+    python bench/meter/worker.py decisions --readers 100000 --ops 60000 --seconds 12 [--migrate]
+    python bench/meter/worker.py populate --namespace N --start 0 --stop 10000 --cookies FILE
     python bench/meter/worker.py article
     python bench/meter/worker.py clear
 
-The environment picks the store and the database exactly as it would for the web server
+The environment picks the store and the database exactly as it does for the web server
 (``METER_STORE``, ``DATABASE_URL``, ``REDIS_URL``, ``MASTHEAD_VAR_DIR``; run.py always sets
 ``MASTHEAD_DEMO=1``). Progress goes to stderr; the figures are one line on stdout,
 ``BENCH_JSON {...}``, which run.py reads.
@@ -28,8 +28,22 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "masthead.settings")
 
 ARTICLES = range(1, 51)  # the article ids decisions draw from
-BATCH = 20_000  # rows (or Redis keys) per write when populating a store
+BATCH = 10_000  # rows (or Redis keys) per write when filling a store
 WARMUP_OPS = 500
+READ_SETS = 2_000  # distinct preloaded windows to pick from; generating one per reader is slow
+
+# Writes many readers' windows in one call: ARGV[1] has one line per window, "key score member
+# score member ...", ARGV[2] is the TTL. Only for filling a benchmark's own Redis database (the
+# keys are not declared in KEYS, which a Redis Cluster would refuse).
+FILL = """
+for line in string.gmatch(ARGV[1], '[^\\n]+') do
+  local fields = {}
+  for field in string.gmatch(line, '%S+') do fields[#fields + 1] = field end
+  redis.call('ZADD', unpack(fields))
+  redis.call('EXPIRE', fields[1], ARGV[2])
+end
+return 0
+"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     decisions = commands.add_parser("decisions", help="in-process decisions/s and latency for the configured store")
-    decisions.add_argument("--readers", type=int, default=50_000)
+    decisions.add_argument("--readers", type=int, default=100_000, help="distinct readers per step")
+    decisions.add_argument("--returning", type=float, default=0.5, help="share of them with reads already")
     decisions.add_argument("--ops", type=int, default=60_000, help="decisions per step (at most)")
-    decisions.add_argument("--seconds", type=float, default=30.0, help="time limit per step")
-    decisions.add_argument("--limit", type=int, default=5)
+    decisions.add_argument("--seconds", type=float, default=12.0, help="time limit per step")
     decisions.add_argument("--seed", type=int, default=1)
     decisions.add_argument("--migrate", action="store_true", help="run migrate first (a PostgreSQL database)")
 
@@ -71,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# -- readers ---------------------------------------------------------------------------------
+# -- readers and their windows --------------------------------------------------------------------
 
 
 def reader_uuid(namespace: int, index: int) -> str:
@@ -86,10 +100,10 @@ def reader_key(namespace: int, index: int) -> str:
 def signed_cookie(value: str) -> str:
     """``mh_reader=<signed value>``, signed exactly as the ReaderMiddleware signs it.
 
-    Going through ``set_signed_cookie`` keeps this right whatever Django's salt scheme is
-    (Django 6.1 salts cookie signatures with ``django.http.cookies.v2:...``, not the older
-    ``name + salt``; a cookie signed the old way would be refused and every request would
-    mint a new reader).
+    Going through ``set_signed_cookie`` keeps this right whatever Django's salt scheme is:
+    Django 6.1 salts cookie signatures with ``django.http.cookies.v2:<len>:<salt><name>``, not
+    the older ``name + salt``, and a cookie signed the old way is refused (the server would
+    quietly mint a new reader for every request).
     """
     from django.http import HttpResponse
 
@@ -98,6 +112,63 @@ def signed_cookie(value: str) -> str:
     response = HttpResponse()
     response.set_signed_cookie(COOKIE, value, salt=SALT)
     return f"{COOKIE}={response.cookies[COOKIE].value}"
+
+
+def anonymous_window(now: dt.datetime):
+    """The window, and its limit, the server consults for an anonymous reader at ``now``."""
+    from masthead.lib.dates import publication_zone
+    from masthead.metering import policy
+    from masthead.metering.rules import Segment
+    from masthead.metering.windows import window_for
+
+    allowance = policy.current_rules().allowance(Segment.ANONYMOUS)
+    return window_for(allowance, now, publication_zone()), allowance.limit
+
+
+def read_sets(rng: random.Random, window, now: dt.datetime, counts: range, exclude: int = 0) -> list[dict[int, int]]:
+    """Windows to preload: ``counts`` articles each (never ``exclude``), read earlier this window."""
+    choices = [article for article in ARTICLES if article != exclude]
+    start, end = int(window.starts.timestamp()), int(now.timestamp())
+    return [
+        {article: rng.randint(start, end) for article in rng.sample(choices, rng.choice(counts))}
+        for _ in range(READ_SETS)
+    ]
+
+
+def fill(store, window, now: dt.datetime, keys: list[str], sets: list[dict[int, int]], rng: random.Random) -> None:
+    """Write one preloaded window per reader key, in the layout the store itself writes."""
+    for first in range(0, len(keys), BATCH):
+        batch = keys[first : first + BATCH]
+        write_windows(store, window, now, [(key, rng.choice(sets)) for key in batch])
+
+
+def write_windows(store, window, now: dt.datetime, readers: list[tuple[str, dict[int, int]]]) -> None:
+    from masthead.metering.stores.base import expiry
+
+    if hasattr(store, "client"):  # RedisMeterStore: one script call per batch
+        lines = "\n".join(
+            " ".join([store.key(key, window), *(f"{when} {article}" for article, when in reads.items())])
+            for key, reads in readers
+        )
+        store.client.register_script(FILL)(args=[lines, store._ttl(window, now)])
+        return
+
+    from django.db import connection, transaction
+
+    from masthead.metering.models import MeterWindow
+    from masthead.metering.stores.database import dump
+
+    meta = MeterWindow._meta
+    columns = [meta.get_field(name).column for name in ("reader_key", "window_key", "entries", "expires_at")]
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the model's own table and columns
+        connection.ops.quote_name(meta.db_table),
+        ", ".join(connection.ops.quote_name(column) for column in columns),
+        ", ".join(["%s"] * len(columns)),
+    )
+    expires = connection.ops.adapt_datetimefield_value(expiry(window, now))
+    rows = [(key, window.key, dump(reads), expires) for key, reads in readers]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 # -- decisions -------------------------------------------------------------------------------
@@ -117,47 +188,46 @@ def run_decisions(args) -> dict:
     store = get_store()
     rng = random.Random(args.seed)
     base = rng.getrandbits(48)
-    say(f"{describe_store()}: {args.readers:,} readers, up to {args.ops:,} decisions per step")
+    now = dt.datetime.now(dt.UTC)
+    window, limit = anonymous_window(now)
+    sets = read_sets(rng, window, now, range(1, limit + 1))
+    returning = int(args.readers * args.returning)
+    say(f"{describe_store()}: {args.readers:,} readers ({returning:,} returning), up to {args.ops:,} decisions a step")
 
     steps = {}
     for number, (name, step) in enumerate(STEPS.items(), start=1):
         namespace = (base << 8) | number  # a fresh population per step
         readers = [reader_key(namespace, index) for index in range(args.readers)]
+        began = time.monotonic()
+        fill(store, window, now, readers[:returning], sets, rng)
+        filled = time.monotonic() - began
+        rng.shuffle(readers)  # so returning and new readers are not in index order below
         ops = [(rng.choice(readers), rng.choice(ARTICLES)) for _ in range(args.ops)]
         warm = [(reader_key(namespace | 0xFF, index), rng.choice(ARTICLES)) for index in range(WARMUP_OPS)]
-        step(store, warm, args.limit, deadline=time.monotonic() + 60)  # connections, scripts, caches
-        started = time.monotonic()
-        latencies, mix = step(store, ops, args.limit, deadline=started + args.seconds)
-        elapsed = time.monotonic() - started
-        steps[name] = summarise(latencies, elapsed, mix)
-        say(f"  {name}: {steps[name]['per_sec']:,.0f}/s, p50 {steps[name]['p50_us']:.0f} µs")
+        step(store, warm, limit, deadline=time.monotonic() + 60)  # connections, scripts, caches
+        cpu, started = time.process_time(), time.monotonic()
+        latencies, mix = step(store, ops, limit, deadline=started + args.seconds)
+        elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+        steps[name] = summarise(latencies, elapsed, mix) | {"cpu_us": cpu / len(latencies) * 1e6, "fill_s": filled}
+        row = steps[name]
+        say(f"  {name}: {row['per_sec']:,.0f}/s, p50 {row['p50_us']:.0f} µs, {row['cpu_us']:.0f} µs CPU each")
     return {
         "store": settings.METER_STORE,
         "describe": describe_store(),
         "vendor": connection.vendor,
+        "database_options": settings.DATABASES["default"].get("OPTIONS", {}),
         "readers": args.readers,
+        "returning": returning,
         "ops": args.ops,
-        "limit": args.limit,
+        "limit": limit,
         "event_batch": settings.METER_EVENT_BATCH,
         "steps": steps,
     }
 
 
-def _context():
-    from masthead.lib.dates import publication_zone
-    from masthead.metering import policy
-
-    return policy.current_rules(), publication_zone()
-
-
 def step_consume(store, ops, limit, deadline):
     """The store's atomic step alone: ``store.consume`` on this month's window."""
-    from masthead.metering.rules import Allowance
-    from masthead.metering.windows import window_for
-
-    _, zone = _context()
-    now = dt.datetime.now(dt.UTC)
-    window = window_for(Allowance(limit=limit), now, zone)
+    window, _ = anonymous_window(dt.datetime.now(dt.UTC))
     latencies, mix = [], Mix(limit)
     clock = time.perf_counter_ns
     for reader, article in ops:
@@ -166,7 +236,7 @@ def step_consume(store, ops, limit, deadline):
         state = store.consume(reader, window, article, limit, now)
         latencies.append(clock() - started)
         mix.add(state)
-        if len(latencies) % 1000 == 0 and time.monotonic() > deadline:
+        if len(latencies) % 500 == 0 and time.monotonic() > deadline:
             break
     return latencies, mix
 
@@ -174,15 +244,16 @@ def step_consume(store, ops, limit, deadline):
 def step_decision(store, ops, limit, deadline, log=False):
     """What ``paywall.gate.article_decision`` does for an anonymous reader: plan, consume, decide.
 
-    With ``log``, also the buffered decision log (``metering.events``) as the page writes it.
+    With ``log``, also the buffered decision log (``metering.events``), as the page writes it.
     """
     from masthead.lib import clock as masthead_clock
+    from masthead.lib.dates import publication_zone
     from masthead.metering import decision as meter
-    from masthead.metering import events
+    from masthead.metering import events, policy
     from masthead.metering.models import DecisionEvent
     from masthead.metering.rules import Segment
 
-    rules, zone = _context()
+    rules, zone = policy.current_rules(), publication_zone()
     reader_facts = meter.ReaderFacts(segment=Segment.ANONYMOUS)
     latencies, mix = [], Mix(limit)
     clock = time.perf_counter_ns
@@ -209,7 +280,7 @@ def step_decision(store, ops, limit, deadline, log=False):
             )
         latencies.append(clock() - started)
         mix.add(state)
-        if len(latencies) % 1000 == 0 and time.monotonic() > deadline:
+        if len(latencies) % 500 == 0 and time.monotonic() > deadline:
             break
     if log:
         started = clock()
@@ -262,36 +333,26 @@ def summarise(latencies_ns: list[int], elapsed: float, mix: Mix) -> dict:
     }
 
 
-# -- populating a store for the page runs ------------------------------------------------------
+# -- filling a store for the page runs ----------------------------------------------------------
 
 
 def run_populate(args) -> dict:
-    from masthead.lib.dates import publication_zone
-    from masthead.metering import policy
-    from masthead.metering.rules import Segment
     from masthead.metering.stores import get_store
-    from masthead.metering.windows import window_for
 
-    rules = policy.current_rules()
     now = dt.datetime.now(dt.UTC)
-    # The window the server will consult for an anonymous reader right now.
-    window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
-    limit = rules.allowance(Segment.ANONYMOUS).limit
+    window, limit = anonymous_window(now)
     rng = random.Random(args.seed * 1_000_003 + args.stop)
     store = get_store()
+    # One to three earlier reads, never the page's article and never up to the limit: every
+    # pooled request then gets the full article (a counted read first, re-reads after), so
+    # the page renders as it does with metering off and the comparison is like for like.
+    sets = read_sets(rng, window, now, range(1, max(2, min(4, limit - 1))), exclude=args.exclude_article)
 
     started = time.monotonic()
-    added = 0
-    for first in range(args.start, args.stop, BATCH):
-        last = min(first + BATCH, args.stop)
-        readers = [
-            (reader_key(args.namespace, index), preload_reads(rng, window, now, limit, args))
-            for index in range(first, last)
-        ]
-        write_windows(store, window, now, readers)
-        added += len(readers)
-        if (added // BATCH) % 10 == 0 or last == args.stop:
-            say(f"  {last:,} readers in the store ({time.monotonic() - started:.0f}s)")
+    for first in range(args.start, args.stop, BATCH * 10):
+        last = min(first + BATCH * 10, args.stop)
+        fill(store, window, now, [reader_key(args.namespace, index) for index in range(first, last)], sets, rng)
+        say(f"  {last:,} readers in the store ({time.monotonic() - started:.0f}s)")
     seconds = time.monotonic() - started
 
     pool = rng.sample(range(args.stop), min(args.pool, args.stop))
@@ -299,68 +360,25 @@ def run_populate(args) -> dict:
 
     probe = None
     if args.probe:
-        # Exactly the consume a page request makes: a random reader of the population, the page's
-        # article (a first read of it, so an UPDATE on the database store).
+        # Exactly the consume a page request makes: a random reader of the population, the
+        # page's article (a first read of it, so an UPDATE on the database store).
         sample = rng.sample(range(args.stop), min(args.stop, args.probe + WARMUP_OPS))
         ops = [(reader_key(args.namespace, index), args.exclude_article or 1) for index in sample]
         step_consume(store, ops[:WARMUP_OPS], limit, deadline=time.monotonic() + 60)
-        began = time.monotonic()
+        cpu, began = time.process_time(), time.monotonic()
         latencies, mix = step_consume(store, ops[WARMUP_OPS:], limit, deadline=began + 60)
-        probe = summarise(latencies, time.monotonic() - began, mix)
+        elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
+        probe = summarise(latencies, elapsed, mix) | {"cpu_us": cpu / len(latencies) * 1e6}
     return {
         "store": describe_store(),
         "window": window.key,
         "limit": limit,
-        "added": added,
+        "added": args.stop - args.start,
         "readers": args.stop,
         "seconds": round(seconds, 2),
         "pool": len(pool),
         "probe": probe,
     }
-
-
-def preload_reads(rng: random.Random, window, now: dt.datetime, limit: int, args) -> dict[int, int]:
-    """One to three earlier reads this window, never the page's article and never the limit.
-
-    Every pooled request then gets the full article (first a counted read, then re-reads), so
-    the page renders the same way as with metering off and the comparison is like for like.
-    """
-    choices = [article for article in ARTICLES if article != args.exclude_article]
-    start, end = int(window.starts.timestamp()), int(now.timestamp())
-    count = rng.randint(1, max(1, min(3, limit - 2)))
-    return {article: rng.randint(start, end) for article in rng.sample(choices, count)}
-
-
-def write_windows(store, window, now: dt.datetime, readers: list[tuple[str, dict[int, int]]]) -> None:
-    """Write many readers' windows at once, in the layout the store itself writes."""
-    from masthead.metering.stores.base import expiry
-
-    if hasattr(store, "client"):  # RedisMeterStore: one pipeline per batch
-        ttl = store._ttl(window, now)
-        pipe = store.client.pipeline(transaction=False)
-        for key, reads in readers:
-            redis_key = store.key(key, window)
-            pipe.zadd(redis_key, {str(article): when for article, when in reads.items()})
-            pipe.expire(redis_key, ttl)
-        pipe.execute()
-        return
-
-    from django.db import connection, transaction
-
-    from masthead.metering.models import MeterWindow
-    from masthead.metering.stores.database import dump
-
-    meta = MeterWindow._meta
-    columns = [meta.get_field(name).column for name in ("reader_key", "window_key", "entries", "expires_at")]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the model's own table and columns
-        connection.ops.quote_name(meta.db_table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
-    expires = connection.ops.adapt_datetimefield_value(expiry(window, now))
-    rows = [(key, window.key, dump(reads), expires) for key, reads in readers]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
 
 
 # -- small commands --------------------------------------------------------------------------
@@ -395,7 +413,7 @@ def clear_store() -> None:
         for model in (MeterWindow, DecisionEvent):
             table = connection.ops.quote_name(model._meta.db_table)
             if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {table}")  # noqa: S608 - a model's own table name
+                cursor.execute(f"TRUNCATE {table}")
             else:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - a model's own table name
 
@@ -406,9 +424,11 @@ def describe_store() -> str:
 
     if settings.METER_STORE == "redis":
         return "redis"
-    return {"sqlite": "database (SQLite)", "postgresql": "database (PostgreSQL)"}.get(
-        connection.vendor, f"database ({connection.vendor})"
-    )
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(connection.vendor, connection.vendor)
+    options = settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
+    if "synchronous_commit=off" in options.replace(" ", ""):
+        name += ", no commit wait"
+    return f"database ({name})"
 
 
 def say(message: str) -> None:

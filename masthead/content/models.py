@@ -43,9 +43,7 @@ class Author(index.Indexed, models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     role = models.CharField(max_length=120, blank=True)
     bio = models.TextField(blank=True)
-    photo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    photo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio"), FieldPanel("photo")]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
@@ -56,14 +54,14 @@ class Author(index.Indexed, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
-        if not self.slug:
-            self.slug = slugify(self.name)
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("content:author", args=[self.slug])
+
+    def clean(self):
+        if not self.slug:
+            self.slug = slugify(self.name)
 
 
 register_snippet(Author)
@@ -146,9 +144,7 @@ class ArticlePage(Page):
 
     base_form_class = ArticlePageForm
 
-    dek = models.TextField(
-        max_length=400, help_text="The standfirst: one or two sentences under the headline."
-    )
+    dek = models.TextField(max_length=400, help_text="The standfirst: one or two sentences under the headline.")
     dateline = models.CharField(max_length=80, blank=True, help_text="Where the story was reported, e.g. OSAKA.")
     updated_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when a published story is substantially updated."
@@ -312,3 +308,6 @@ class ContentGeneration(models.Model):
     """
 
     value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"content generation {self.value}"

@@ -57,8 +57,11 @@ class ArticleSitemap(_PageSitemap):
     limit = 5000
 
     def items(self):
-        return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk").only(
-            "url_path", "last_published_at", "first_published_at", "updated_at", "path", "depth"
+        return (
+            ArticlePage.objects.live()
+            .public()
+            .order_by("-first_published_at", "-pk")
+            .only("url_path", "last_published_at", "first_published_at", "updated_at", "path", "depth")
         )
 
     def lastmod(self, item):

@@ -87,7 +87,11 @@ def seed_readers(count: int, *, prefix: str = "reader") -> int:
     made = 0
     while made < count:
         batch = [
-            User(email=f"{prefix}-{start + made + i + 1}@example.com", username=f"{prefix}-{start + made + i + 1}@example.com", password=password)
+            User(
+                email=f"{prefix}-{start + made + i + 1}@example.com",
+                username=f"{prefix}-{start + made + i + 1}@example.com",
+                password=password,
+            )
             for i in range(min(5000, count - made))
         ]
         User.objects.bulk_create(batch)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from django.core import signing
-
 COOKIE = "mh_reader"
 SALT = "masthead.metering.reader"
 MAX_AGE = 60 * 60 * 24 * 397  # about 13 months

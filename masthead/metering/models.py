@@ -129,15 +129,6 @@ class MeterRules(_MeterRulesFields, BaseGenericSetting):
     def __str__(self) -> str:
         return "Meter rules"
 
-    def clean(self):
-        problems = self.to_rules().problems()
-        errors = {}
-        for key, messages in problems.items():
-            field = f"{key}_limit" if key in {s.value for s in SEGMENT_PREFIXES} else key
-            errors[field if hasattr(self, field) else "__all__"] = messages
-        if errors:
-            raise ValidationError(errors)
-
     def save(self, *args, **kwargs):
         from masthead.metering import policy
 
@@ -146,6 +137,15 @@ class MeterRules(_MeterRulesFields, BaseGenericSetting):
             last = MeterRulesVersion.objects.order_by("-number").values_list("number", flat=True).first() or 0
             MeterRulesVersion.objects.create(number=last + 1, snapshot=policy.snapshot(self.to_rules()))
             transaction.on_commit(policy.forget_cached_rules)
+
+    def clean(self):
+        problems = self.to_rules().problems()
+        errors = {}
+        for key, messages in problems.items():
+            field = f"{key}_limit" if key in {s.value for s in SEGMENT_PREFIXES} else key
+            errors[field if hasattr(self, field) else "__all__"] = messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class MeterRulesVersion(models.Model):

@@ -110,5 +110,7 @@ class Rules:
         if not 0 <= self.lead_in_min_words <= 400:
             found["lead_in_min_words"] = ["the lead-in's minimum is 0 to 400 words"]
         if not 0 <= self.referral_daily_allowance <= 20:
-            found["referral_daily_allowance"] = ["the referral allowance is 0 (off) to 20 articles a day, never unlimited"]
+            found["referral_daily_allowance"] = [
+                "the referral allowance is 0 (off) to 20 articles a day, never unlimited"
+            ]
         return found

@@ -2,12 +2,12 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
 from masthead.billing.selectors import reader_standing
+from masthead.lib import clock
+from masthead.lib.dates import publication_zone
 from masthead.metering import events, lookup, policy
 from masthead.metering.rules import Segment
 from masthead.metering.stores import get_store
 from masthead.metering.windows import window_for
-from masthead.lib import clock
-from masthead.lib.dates import publication_zone
 
 
 @permission_required("metering.view_decisionevent", raise_exception=True)
@@ -27,6 +27,11 @@ def reader_lookup(request):
                 allowance = policy.current_rules().allowance(segment)
                 window = window_for(allowance, clock.now(), publication_zone())
                 read = get_store().peek(found.reader.key, window, clock.now())
-                context["window"] = {"key": window.key, "used": len(read), "limit": allowance.limit, "ends": window.ends}
+                context["window"] = {
+                    "key": window.key,
+                    "used": len(read),
+                    "limit": allowance.limit,
+                    "ends": window.ends,
+                }
             context["decisions"] = lookup.recent_decisions(found)
     return render(request, "metering/reader_lookup.html", context)

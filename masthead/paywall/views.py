@@ -1,6 +1,6 @@
 from django.shortcuts import render
-from django.views.decorators.http import require_safe
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
 
 
 @require_safe

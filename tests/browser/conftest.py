@@ -62,15 +62,16 @@ def live_server(django_db_setup, live_server):
 
 
 @pytest.fixture
-def browser(transactional_db, django_db_serialized_rollback) -> Iterator:
+def browser(transactional_db) -> Iterator:
     """A headless Chromium, launched for this test and closed after it.
 
-    Not one per session: Playwright's loop, running from start() to stop(),
-    makes Django hand the main thread a second database connection, without
-    the test database's serialized contents. So Chromium starts after the
-    database fixtures have set up (restoring the rows migrations made, such as
-    Wagtail's root page, which the previous test's flush removed) and stops
-    before they flush. Launching costs about a second.
+    Not one per session: from start() to stop(), Playwright's loop makes Django
+    hand the main thread a second set of database connections, so the test
+    database's setup and flush (and the live server's shared connection, with
+    SQLite in memory) would happen on connections the test doesn't use, and
+    SQLite's in-memory ones are never closed. Chromium therefore starts after
+    the database fixtures have set up and stops before they flush. Launching
+    costs about a second.
     """
     if not CHROMIUM.exists():
         if _browser_required():
@@ -129,7 +130,26 @@ class Story:
 
 
 @pytest.fixture
-def live_newsroom(live_server, newsroom):
+def wagtail_root(transactional_db):
+    """Wagtail's root page and default locale, which migrations make and a flush removes.
+
+    live_server makes tests transactional: each ends with a flush, not a
+    rollback, so a browser test that runs after any transactional test starts
+    without them. (Serialized rollback would restore them, but clashes with
+    the content types that post_migrate recreates after other tests' plain
+    flushes.)
+    """
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    if not Page.objects.filter(depth=1).exists():
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        Page.add_root(title="Root", slug="root")
+
+
+@pytest.fixture
+def live_newsroom(live_server, wagtail_root, newsroom):
     """The ``newsroom``, committed where ``live_server``'s threads can see it.
 
     live_server makes the test transactional, so nothing is rolled back: the

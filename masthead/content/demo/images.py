@@ -27,7 +27,9 @@ def draw(seed: int, size: tuple[int, int] = (1600, 900)) -> bytes:
     for band in range(height):
         t = band / height
         top, bottom = palette[0], palette[1]
-        pixels.line([(0, band), (width, band)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))
+        pixels.line(
+            [(0, band), (width, band)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        )
     layer = Image.new("RGBA", size, (0, 0, 0, 0))
     shapes = ImageDraw.Draw(layer)
     for _ in range(14):

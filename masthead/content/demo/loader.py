@@ -108,7 +108,9 @@ def _section(home: HomePage, data: dict) -> SectionPage:
 
 
 def _author(data: dict) -> Author:
-    return Author.objects.create(slug=data["slug"], name=data["name"], role=data.get("role", ""), bio=data.get("bio", ""))
+    return Author.objects.create(
+        slug=data["slug"], name=data["name"], role=data.get("role", ""), bio=data.get("bio", "")
+    )
 
 
 def _image(seed: int) -> Image:

@@ -14,7 +14,14 @@ from masthead.content.tests import factories
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("", 0), ("One", 1), ("Two words", 2), ("It's a well-known fact", 4), ("  spaced   out  ", 2), ("東京 と 大阪", 3)],
+    [
+        ("", 0),
+        ("One", 1),
+        ("Two words", 2),
+        ("It's a well-known fact", 4),
+        ("  spaced   out  ", 2),
+        ("東京 と 大阪", 3),
+    ],
 )
 def test_it_counts_words(text, words):
     assert count_words(text) == words

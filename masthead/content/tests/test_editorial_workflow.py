@@ -86,9 +86,7 @@ def test_the_admin_refuses_the_same_author_twice_with_a_clear_error(client, news
             "dek": story.dek,
             "access": "metered",
             "body": streamfield([("paragraph", rich_text("<p>Copy.</p>"))]),
-            "bylines": inline_formset(
-                [{"id": byline.pk, "author": byline.author_id}, {"author": byline.author_id}]
-            ),
+            "bylines": inline_formset([{"id": byline.pk, "author": byline.author_id}, {"author": byline.author_id}]),
         }
     )
     response = client.post(f"/admin/pages/{story.pk}/edit/", data)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 import time_machine
 from django.core.management import call_command
 
@@ -10,6 +11,9 @@ from masthead.content.tests import factories
 from masthead.lib import clock
 
 
+# The worker manages its own connections and transactions, as it does in production,
+# so the test cannot wrap it in one.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_publishes_a_scheduled_story_when_the_worker_runs_after_go_live(newsroom, visitor):
     story = factories.article(newsroom.politics, title="Embargoed until dawn", live=False)
     go_live = clock.now() + dt.timedelta(hours=2)

@@ -48,7 +48,7 @@ def test_it_refuses_naive_datetimes():
 
 
 zones = st.sampled_from([TOKYO, LONDON, NEW_YORK, zoneinfo.ZoneInfo("Australia/Lord_Howe")])
-moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 1, 1), timezones=st.just(UTC))
+moments = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2060, 1, 1), timezones=st.just(UTC))  # noqa: DTZ001 - Hypothesis takes naive bounds
 
 
 @given(moment=moments, zone=zones)

@@ -33,7 +33,10 @@ SUBSCRIBER = ReaderFacts(Segment.SUBSCRIBER)
 CRAWLER = ReaderFacts(Segment.ANONYMOUS, verified_crawler=True)
 
 
-def run(article, reader, state=MeterState(0, False), rules=RULES, referral=None):
+FRESH = MeterState(0, False)
+
+
+def run(article, reader, state=FRESH, rules=RULES, referral=None):
     outcome = plan(article, reader, rules, NOW, TOKYO)
     if isinstance(outcome, Decision):
         return outcome

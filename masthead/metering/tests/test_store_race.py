@@ -110,17 +110,17 @@ def check_one_article_fifty_times_for_a_new_window(store):
 # --- the database store ------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_unlocks_one_of_fifty_concurrent_new_articles_at_limit_minus_one_on_the_database(database_store):
     check_one_of_fifty_new_articles(database_store)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_unlocks_one_of_fifty_concurrent_articles_while_creating_the_database_window(database_store):
     check_one_of_fifty_for_a_new_window(database_store)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_counts_one_article_requested_fifty_times_at_once_on_the_database(database_store):
     check_one_article_fifty_times_for_a_new_window(database_store)
 
@@ -169,7 +169,7 @@ def _consume_in_a_process(database_name, reader, window, articles, limit, barrie
         results.put(repr(exc))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_unlocks_one_of_fifty_requests_from_five_processes_on_postgresql(database_store):
     if connection.vendor != "postgresql":
         pytest.skip(f"needs PostgreSQL's row locks across processes; this run uses {connection.vendor}")

@@ -37,7 +37,7 @@ def test_it_enqueues_each_job_once_per_slot(db):
     assert DBTaskResult.objects.filter(task_path="masthead.content.tasks.publish_scheduled").count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_ticks_enqueue_a_slot_once():
     barrier = threading.Barrier(4)
     results = []

@@ -86,9 +86,7 @@ def test_structured_data_and_meta_tags_carry_no_locked_text(visitor, story):
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(visitor.get(story.url).content, "html.parser")
-    head = " ".join(
-        [str(tag) for tag in soup.find_all("meta")] + [s.string or "" for s in soup.find_all("script")]
-    )
+    head = " ".join([str(tag) for tag in soup.find_all("meta")] + [s.string or "" for s in soup.find_all("script")])
     assert_locked(head, story)
     assert "articleBody" not in head
 

@@ -71,7 +71,9 @@ def test_staff_wording_replaces_the_default(visitor, story, other_stories):
     assert "Support independent reporting" in visitor.get(story.url).content.decode()
 
 
-@pytest.mark.parametrize(("already_read", "notice"), [(0, None), (2, "2 of 5"), (3, "1 of 5"), (4, "last free article")])
+@pytest.mark.parametrize(
+    ("already_read", "notice"), [(0, None), (2, "2 of 5"), (3, "1 of 5"), (4, "last free article")]
+)
 def test_it_counts_down_the_free_articles(visitor, story, other_stories, already_read, notice):
     read_all(visitor, other_stories[:already_read])
     html = visitor.get(story.url).content.decode()

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     help = "Run background jobs from the database queue, and enqueue periodic jobs when due."
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch", action="store_true", help="Tick the schedule once, run every ready job, then exit.")
+        parser.add_argument(
+            "--batch", action="store_true", help="Tick the schedule once, run every ready job, then exit."
+        )
         parser.add_argument("--no-schedule", action="store_true", help="Run jobs only; do not enqueue periodic ones.")
         parser.add_argument("--interval", type=float, default=None, help="Seconds to wait when the queue is empty.")
         parser.add_argument("--queues", default="*", help="Comma-separated queue names, or * for all (default).")
