@@ -359,6 +359,7 @@ def measure_pages(args, server: DemoServer, store: str, article: dict, redis_url
         check_page(server, path, mints=False, cookie=first_line(cookies["small"]))
         small_runs = alternate(
             args,
+            path,
             {"off": (twin, None), "on_new": (server, None), "on_pooled": (server, cookies["small"])},
             label=f"{store} store, {args.small:,} readers",
         )
@@ -366,6 +367,7 @@ def measure_pages(args, server: DemoServer, store: str, article: dict, redis_url
         check_page(server, path, mints=False, cookie=first_line(cookies["large"]))
         large_runs = alternate(
             args,
+            path,
             {"off": (twin, None), "on_pooled": (server, cookies["large"])},
             label=f"{store} store, {args.large:,} readers",
         )
@@ -405,7 +407,7 @@ def measure_pages(args, server: DemoServer, store: str, article: dict, redis_url
     return pages, flatness
 
 
-def alternate(args, variants: dict[str, tuple[DemoServer, Path | None]], label: str) -> dict:
+def alternate(args, path: str, variants: dict[str, tuple[DemoServer, Path | None]], label: str) -> dict:
     """Measure the variants in alternating chunks: ``rounds`` chunks each, ``duration`` seconds in all.
 
     Each round starts one variant later, so no variant always follows the same one. Returns,
@@ -414,7 +416,7 @@ def alternate(args, variants: dict[str, tuple[DemoServer, Path | None]], label: 
     """
     for name, (server, cookies) in variants.items():
         say(f"  warming up: {label}, {name}")
-        wrk(server, args.warmup, args, cookies)
+        wrk(server, path, args.warmup, args, cookies)
         drain(server)
     chunk = args.duration / args.rounds
     chunks: dict[str, list] = {name: [] for name in variants}
@@ -425,7 +427,7 @@ def alternate(args, variants: dict[str, tuple[DemoServer, Path | None]], label: 
         say(f"  round {number + 1} of {args.rounds}: {label} ({chunk:.0f}s per run)")
         for name in names[number % len(names) :] + names[: number % len(names)]:
             server, cookies = variants[name]
-            chunks[name].append(wrk(server, max(1, round(chunk)), args, cookies))
+            chunks[name].append(wrk(server, path, max(1, round(chunk)), args, cookies))
             drain(server)
     return {name: merge(results, loads) for name, results in chunks.items()}
 
@@ -452,8 +454,8 @@ def merge(results: list[_wrk.WrkResult], loads: list) -> dict:
     }
 
 
-def wrk(server: DemoServer, seconds: int, args, cookies: Path | None) -> _wrk.WrkResult:
-    url = server.url(ARTICLE_PATH[0])
+def wrk(server: DemoServer, path: str, seconds: int, args, cookies: Path | None) -> _wrk.WrkResult:
+    url = server.url(path)
     script = {"script": COOKIE_SCRIPT, "script_args": [cookies]} if cookies else {}
     result = _wrk.run(
         url, seconds=seconds, connections=args.connections, threads=args.threads, timeout=args.timeout, **script
@@ -470,9 +472,6 @@ def wrk(server: DemoServer, seconds: int, args, cookies: Path | None) -> _wrk.Wr
     return result
 
 
-ARTICLE_PATH = [""]  # set by check_page; every page run measures the same article
-
-
 def drain(server: DemoServer) -> None:
     """Let the server finish the requests wrk abandoned, so they are not charged to the next run."""
     if not server.wait_until_idle():
@@ -485,7 +484,6 @@ def check_page(server: DemoServer, path: str, *, mints: bool, cookie: str | None
     A pooled cookie that the server refused would silently turn every returning reader into
     a new one, so this runs before the pooled runs; with metering off, nothing is minted.
     """
-    ARTICLE_PATH[0] = path
     conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
     try:
         headers = {"Host": f"{server.host}:{server.port}"}
@@ -645,7 +643,10 @@ def print_pages(report: dict) -> None:
             )
             if run != "off":
                 overhead = pages["overhead"][run]
-                rounds = [1 - on["requests_per_sec"] / off["requests_per_sec"] for on, off in zip(row["chunks"], runs["off"]["chunks"], strict=True)]
+                rounds = [
+                    1 - on["requests_per_sec"] / off["requests_per_sec"]
+                    for on, off in zip(row["chunks"], runs["off"]["chunks"], strict=True)
+                ]
                 line += f"{overhead:>10.1%}{spread(rounds):>17}   {'met' if overhead <= OVERHEAD_TARGET else 'MISSED'}"
             print(line)
     print("   overhead = 1 - on/off; 'no cookie': every request a new reader (a minted id, a first read)")

@@ -71,7 +71,7 @@ def build(*, now: dt.datetime | None = None) -> HomePage:
     pictures = [_image(seed) for seed in range(IMAGE_COUNT)]
     for index, item in enumerate(parse.articles()):
         _article(sections[item.section], item, [authors[slug] for slug in item.authors], pictures, index, now)
-    _accounts()
+    _accounts(now)
     return home
 
 
@@ -148,7 +148,9 @@ def _article(section, item: parse.DemoArticle, authors, pictures, index: int, no
     return article
 
 
-def _accounts() -> None:
+def _accounts(now: dt.datetime) -> None:
+    from masthead.billing.models import Subscription
+
     User = get_user_model()
     for email, groups, superuser, _purpose in DEMO_ACCOUNTS:
         if superuser:
@@ -157,3 +159,22 @@ def _accounts() -> None:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
         if groups:
             user.groups.set(Group.objects.filter(name__in=groups))
+        if email == "subscriber@example.com":
+            start = now - dt.timedelta(days=12)
+            Subscription.objects.create(
+                reader=user,
+                status=Subscription.Status.ACTIVE,
+                current_period_start=start,
+                current_period_end=start + dt.timedelta(days=30),
+                paid_through=start + dt.timedelta(days=30),
+            )
+        elif email == "lapsed@example.com":
+            # The renewal two days ago failed: past due, reading on the meter with the payment prompt.
+            start = now - dt.timedelta(days=32)
+            Subscription.objects.create(
+                reader=user,
+                status=Subscription.Status.PAST_DUE,
+                current_period_start=start,
+                current_period_end=start + dt.timedelta(days=30),
+                paid_through=start + dt.timedelta(days=30),
+            )
