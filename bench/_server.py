@@ -284,6 +284,11 @@ class DemoServer:
         text = self.log_path().read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server's processes have used so far; None without /proc."""
+        ticks = self._cpu_ticks()
+        return None if ticks is None else ticks / _CLOCK_TICKS
+
     def _cpu_ticks(self) -> int | None:
         """User + system CPU ticks used so far by the server's process group (Linux /proc)."""
         if self.process is None or not Path("/proc/self/stat").exists():

@@ -71,12 +71,12 @@ METER_ENV = ("METER_ENABLED", "METER_STORE", "METER_EVENT_BATCH")
 
 # name: (full run, --quick)
 PROFILES = {
-    "duration": (20, 6),
-    "rounds": (4, 2),
-    "warmup": (3, 2),
+    "duration": (20, 5),
+    "rounds": (4, 1),
+    "warmup": (3, 1),
     "readers": (100_000, 20_000),
     "decisions": (60_000, 20_000),
-    "step_seconds": (12.0, 2.5),
+    "step_seconds": (12.0, 2.0),
     "small": (10_000, 10_000),
     "large": (1_000_000, 100_000),
     "probe": (3_000, 1_000),
@@ -93,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "meter",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,
-        "machine": {"cpus": cpu_count(), "load_average_at_start": rounded(os.getloadavg())},
+        "machine": {
+            "cpus": cpu_count(),
+            "load_average_at_start": rounded(os.getloadavg()),
+            "python_loop_ms": python_loop_ms(),
+        },
         "versions": {
             "python": platform.python_version(),
             **{name: version_of(name) for name in ("django", "wagtail", "granian", "redis", "psycopg", "hiredis")},
@@ -137,16 +141,16 @@ def main(argv: list[str] | None = None) -> int:
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
-    add("--quick", action="store_true", help="a short run: 6 s per page run, 100k readers at most")
-    add("--duration", type=int, help="seconds of wrk per page run, in all (default 20; --quick 6)")
-    add("--rounds", type=int, help="chunks each page run is split into, alternating with the others (4; --quick 2)")
+    add("--quick", action="store_true", help="a short run: 5 s per page run, 100k readers at most")
+    add("--duration", type=int, help="seconds of wrk per page run, in all (default 20; --quick 5)")
+    add("--rounds", type=int, help="chunks each page run is split into, alternating with the others (4; --quick 1)")
     add("--connections", type=int, default=32, help="wrk connections (default 32)")
     add("--threads", type=int, default=2, help="wrk threads (default 2)")
     add("--timeout", type=int, default=WRK_TIMEOUT, help=f"wrk --timeout in seconds (default {WRK_TIMEOUT})")
     add("--workers", type=int, default=None, help=f"workers per server (default: the cores, {cpu_count()})")
     add("--readers", type=int, help="distinct readers per in-process step (100k; --quick 20k)")
     add("--decisions", type=int, help="most decisions per in-process step (60k; --quick 20k)")
-    add("--step-seconds", type=float, help="time limit per in-process step (12; --quick 2.5)")
+    add("--step-seconds", type=float, help="time limit per in-process step (12; --quick 2)")
     add("--small", type=int, help="readers in the store for the first page runs (10k)")
     add("--large", type=int, help="readers in the store for the flatness runs (1M; --quick 100k)")
     add("--pool", type=int, default=10_000, help="returning readers wrk picks cookies from (10k)")
@@ -175,6 +179,18 @@ def parse_args(argv):
 
 
 # -- environments and the worker -------------------------------------------------------------
+
+
+def python_loop_ms() -> float:
+    """A yardstick for comparing machines: a fixed pure-Python loop, best of five, in ms."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
 
 
 def meter_env(args, store: str, *, enabled: bool, redis_url: str | None = None) -> dict[str, str]:
@@ -314,8 +330,9 @@ def measure_decisions(args, scratch: Path, sqlite_dir: Path, postgres_url, redis
     if postgres_url:
         postgres = worker_env(scratch / "postgres", {**database, "DATABASE_URL": postgres_url})
         runs["postgresql"] = (postgres, ["--migrate"])
-        unsynced = {**postgres, "DATABASE_URL": f"{postgres_url}?{NO_COMMIT_WAIT}"}
-        runs["postgresql_no_commit_wait"] = (unsynced, [])
+        if not args.quick:
+            unsynced = {**postgres, "DATABASE_URL": f"{postgres_url}?{NO_COMMIT_WAIT}"}
+            runs["postgresql_no_commit_wait"] = (unsynced, [])
     if redis_url:
         # The decision log still goes to the database: here, the SQLite copy.
         runs["redis"] = (worker_env(sqlite_dir, meter_env(args, "redis", enabled=True, redis_url=redis_url)), [])
@@ -427,12 +444,18 @@ def alternate(args, path: str, variants: dict[str, tuple[DemoServer, Path | None
         say(f"  round {number + 1} of {args.rounds}: {label} ({chunk:.0f}s per run)")
         for name in names[number % len(names) :] + names[: number % len(names)]:
             server, cookies = variants[name]
-            chunks[name].append(wrk(server, path, max(1, round(chunk)), args, cookies))
+            cpu = server.cpu_seconds()
+            result = wrk(server, path, max(1, round(chunk)), args, cookies)
+            # Read before draining: the few requests wrk abandons are then mostly left out.
+            used = server.cpu_seconds() - cpu if cpu is not None else None
+            chunks[name].append((result, used))
             drain(server)
     return {name: merge(results, loads) for name, results in chunks.items()}
 
 
-def merge(results: list[_wrk.WrkResult], loads: list) -> dict:
+def merge(chunks: list[tuple[_wrk.WrkResult, float | None]], loads: list) -> dict:
+    results = [result for result, _ in chunks]
+    cpu = [used for _, used in chunks]
     requests = sum(result.requests for result in results)
     seconds = sum(result.seconds for result in results)
 
@@ -445,6 +468,8 @@ def merge(results: list[_wrk.WrkResult], loads: list) -> dict:
         "p99_ms": weighted("99"),
         "requests": requests,
         "seconds": round(seconds, 2),
+        # The server's CPU time per request (its process group; wrk not included).
+        "server_cpu_ms": sum(cpu) / requests * 1000 if None not in cpu else None,
         "timeouts": sum(result.socket_errors.get("timeout", 0) for result in results),
         "chunks": [
             {"requests_per_sec": result.requests_per_sec, "p50_ms": result.p50, "p99_ms": result.p99}
@@ -564,12 +589,14 @@ def print_report(report: dict) -> None:
     print(
         f"bench/meter  {report['when']}  {report['machine']['cpus']} cores, load average at start "
         + " ".join(f"{load:.2f}" for load in report["machine"]["load_average_at_start"])
-        + f", took {report['seconds'] // 60}m{report['seconds'] % 60:02d}s"
+        + f", took {report['seconds'] // 60}m{report['seconds'] % 60:02d}s; "
+        f"python yardstick {report['machine']['python_loop_ms']:.0f} ms (a 1M-step loop; lower is faster)"
     )
     if report["quick"]:
         print(
             f"QUICK RUN ({settings['duration_s']}s per page run, {settings['large']:,} readers at most, "
-            f"{settings['in_process']['step_seconds']:g}s per in-process step): indicative only"
+            f"{settings['in_process']['step_seconds']:g}s per in-process step, no PostgreSQL diagnosis): "
+            "indicative only"
         )
     print_decisions(report)
     print_pages(report)
@@ -621,12 +648,12 @@ def print_pages(report: dict) -> None:
     print()
     print(
         f"2. anonymous metered article {report['article']['path']}: wrk {settings['wrk']}, "
-        f"{settings['duration_s']}s per run in {settings['rounds']} alternating chunks; "
+        f"{settings['duration_s']}s per run in {settings['rounds']} alternating chunk(s); "
         f"{settings['server_workers']} workers per server"
     )
     header = (
-        f"   {'store':<10}{'run':<40}{'req/s':>8}{'p50':>10}{'p99':>10}{'overhead':>10}"
-        f"{'by round':>17}   target <= {OVERHEAD_TARGET:.0%}"
+        f"   {'store':<10}{'run':<40}{'req/s':>7}{'p50':>9}{'p99':>9}{'CPU/req':>9}{'overhead':>10}"
+        f"{'by round':>13}   target <= {OVERHEAD_TARGET:.0%}"
     )
     print(header)
     print("   " + "-" * (len(header) - 3))
@@ -637,9 +664,10 @@ def print_pages(report: dict) -> None:
             label = RUN_LABELS[run]
             if run == "on_pooled":
                 label += f" ({settings['pool']:,} of {settings['small']:,})"
+            cpu = ms(row["server_cpu_ms"]) if row["server_cpu_ms"] is not None else "-"
             line = (
-                f"   {store if run == 'off' else '':<10}{label:<40}{row['requests_per_sec']:>8.1f}"
-                f"{ms(row['p50_ms']):>10}{ms(row['p99_ms']):>10}"
+                f"   {store if run == 'off' else '':<10}{label:<40}{row['requests_per_sec']:>7.1f}"
+                f"{ms(row['p50_ms']):>9}{ms(row['p99_ms']):>9}{cpu:>9}"
             )
             if run != "off":
                 overhead = pages["overhead"][run]
@@ -647,10 +675,12 @@ def print_pages(report: dict) -> None:
                     1 - on["requests_per_sec"] / off["requests_per_sec"]
                     for on, off in zip(row["chunks"], runs["off"]["chunks"], strict=True)
                 ]
-                line += f"{overhead:>10.1%}{spread(rounds):>17}   {'met' if overhead <= OVERHEAD_TARGET else 'MISSED'}"
+                verdict = "met" if overhead <= OVERHEAD_TARGET else "MISSED"
+                line += f"{overhead:>10.1%}{spread(rounds):>13}   {verdict}"
             print(line)
-    print("   overhead = 1 - on/off; 'no cookie': every request a new reader (a minted id, a first read)")
-    print("   p50/p99: request-weighted means of the chunks' figures; by round: the lowest and highest chunk overhead")
+    print("   overhead = 1 - on/off; no cookie: every request a new reader (a minted id, a first read)")
+    print("   p50/p99: request-weighted means over the chunks; by round: the lowest and highest chunk's overhead")
+    print("   CPU/req: the server's CPU time per response; if on/off grows less than req/s falls, time goes to waiting")
 
 
 def print_flatness(report: dict) -> None:

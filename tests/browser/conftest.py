@@ -62,7 +62,7 @@ def live_server(django_db_setup, live_server):
 
 
 @pytest.fixture
-def browser(transactional_db) -> Iterator:
+def browser(transactional_db, django_db_serialized_rollback) -> Iterator:
     """A headless Chromium, launched for this test and closed after it.
 
     Not one per session: from start() to stop(), Playwright's loop makes Django
