@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
 from django.utils.text import slugify
@@ -25,6 +26,9 @@ from masthead.content.blocks import (
     lead_in_count,
     reading_minutes,
 )
+
+# How long a rendered page is kept per outcome; edits and publishes change its key sooner.
+RENDERED_PAGE_SECONDS = 3600
 
 # The lead-in: what every reader sees of a non-free story. Roughly 50-100 words,
 # as search engines recommend for paywalled content.
@@ -249,16 +253,57 @@ class ArticlePage(Page):
         return self.first_published_at or self.go_live_at or self.latest_revision_created_at
 
     def serve(self, request, *args, **kwargs):
+        from django.core.cache import cache
+
         from masthead.paywall.gate import article_decision
 
         # The paywall attaches here, once: the decision is made before anything
         # renders, and the template only ever receives the blocks it may show.
-        request.paywall_decision = article_decision(request, self)
-        response = super().serve(request, *args, **kwargs)
+        decision = request.paywall_decision = article_decision(request, self)
+        key = self.rendered_page_key(request, decision)
+        html = cache.get(key) if key else None
+        if html is not None:
+            response = HttpResponse(html)
+        else:
+            response = super().serve(request, *args, **kwargs)
+            if key and response.status_code == 200:
+                response.render()
+                if not response.cookies:  # nothing reader-specific (a CSRF cookie, say) went into it
+                    cache.set(key, response.content, RENDERED_PAGE_SECONDS)
         if not self.is_free:
             # Metered and subscribers-only pages differ per reader: no shared cache may keep one.
             patch_cache_control(response, private=True, max_age=0)
         return response
+
+    def rendered_page_key(self, request, decision) -> str | None:
+        """The cache key of this page as an anonymous reader with this outcome sees it, or None.
+
+        For anonymous readers the whole page depends only on the story and on the
+        decision's outcome: full story or lead-in with a given prompt, and the
+        countdown's numbers. Each outcome is a separate entry, so a lead-in page
+        is only ever rendered, and cached, without the locked part. Signed-in
+        readers, previews and URLs with a query string are always rendered.
+        """
+        from masthead.content.selectors import content_generation
+        from masthead.metering.policy import current_rules
+
+        user = getattr(request, "user", None)
+        if request.method != "GET" or request.GET or (user is not None and user.is_authenticated):
+            return None
+        outcome = ":".join(
+            str(part)
+            for part in (
+                int(decision.allowed),
+                decision.prompt or "",
+                decision.remaining if decision.show_countdown else "",
+                decision.limit if decision.show_countdown else "",
+                int(decision.last_free),
+            )
+        )
+        return (
+            f"article-page:{self.pk}:{self.latest_revision_id}:{content_generation()}:"
+            f"{current_rules().version}:{outcome}"
+        )
 
     def get_context(self, request, *args, **kwargs):
         from masthead.content import selectors, structured_data

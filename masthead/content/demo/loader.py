@@ -160,21 +160,20 @@ def _accounts(now: dt.datetime) -> None:
         if groups:
             user.groups.set(Group.objects.filter(name__in=groups))
         if email == "subscriber@example.com":
-            start = now - dt.timedelta(days=12)
-            Subscription.objects.create(
-                reader=user,
-                status=Subscription.Status.ACTIVE,
-                current_period_start=start,
-                current_period_end=start + dt.timedelta(days=30),
-                paid_through=start + dt.timedelta(days=30),
-            )
+            _subscription(user, Subscription.Status.ACTIVE, started=now - dt.timedelta(days=12))
         elif email == "lapsed@example.com":
             # The renewal two days ago failed: past due, reading on the meter with the payment prompt.
-            start = now - dt.timedelta(days=32)
-            Subscription.objects.create(
-                reader=user,
-                status=Subscription.Status.PAST_DUE,
-                current_period_start=start,
-                current_period_end=start + dt.timedelta(days=30),
-                paid_through=start + dt.timedelta(days=30),
-            )
+            _subscription(user, Subscription.Status.PAST_DUE, started=now - dt.timedelta(days=32))
+
+
+def _subscription(user, status: str, *, started: dt.datetime) -> None:
+    from masthead.billing.models import Subscription
+
+    period_end = started + dt.timedelta(days=30)
+    Subscription.objects.create(
+        reader=user,
+        status=status,
+        current_period_start=started,
+        current_period_end=period_end,
+        paid_through=period_end,
+    )
