@@ -75,7 +75,32 @@ class ArticleTopic(TaggedItemBase):
     content_object = ParentalKey("content.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class HomePage(Page):
+class ServedPage(Page):
+    """A public page whose view restrictions can be answered from the route cache.
+
+    Wagtail asks for a page's view restrictions on every request (two queries).
+    ``serve_page`` attaches the answer it cached under the content generation,
+    which any restriction change bumps; everything else (the admin's privacy
+    settings, for one) still gets a live query set.
+    """
+
+    _cached_view_restrictions: list | None = None
+
+    class Meta:
+        abstract = True
+
+    def get_view_restrictions(self):
+        cached = self._cached_view_restrictions
+        if cached is None:
+            return super().get_view_restrictions()
+        from wagtail.models import PageViewRestriction
+
+        restrictions = PageViewRestriction.objects.filter(pk__in=[r.pk for r in cached])
+        restrictions._result_cache = list(cached)  # iterating it runs no query
+        return restrictions
+
+
+class HomePage(ServedPage):
     """The front page: a lead story, top stories and a rail per section."""
 
     strapline = models.CharField(max_length=200, blank=True)
@@ -101,7 +126,7 @@ class HomePage(Page):
         return context
 
 
-class SectionPage(Page):
+class SectionPage(ServedPage):
     intro = models.TextField(blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -143,7 +168,7 @@ class ArticlePageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class ArticlePage(Page):
+class ArticlePage(ServedPage):
     """A story. ``title`` is the headline."""
 
     base_form_class = ArticlePageForm

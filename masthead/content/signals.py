@@ -34,6 +34,15 @@ def _page_deleted(sender, **kwargs):
         bump_generation()
 
 
+@receiver(post_save, dispatch_uid="content-generation-restriction-saved")
+@receiver(post_delete, dispatch_uid="content-generation-restriction-deleted")
+def _restriction_changed(sender, **kwargs):
+    from wagtail.models import PageViewRestriction
+
+    if sender is PageViewRestriction:
+        bump_generation()
+
+
 @receiver(post_save, sender=Author, dispatch_uid="content-generation-author")
 def _author_saved(**kwargs):
     bump_generation()

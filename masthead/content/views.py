@@ -14,7 +14,7 @@ from wagtail.models import Page
 from wagtail.views import serve as wagtail_serve
 
 from masthead.content import selectors
-from masthead.content.models import Author
+from masthead.content.models import Author, ServedPage
 
 PAGE_SIZE = 12
 MAX_QUERY_LENGTH = 200
@@ -71,7 +71,8 @@ def serve_page(request, path: str):
     from ``request._wagtail_route_for_request``, its documented per-request
     cache of ``Page.route_for_request``.
     """
-    key = f"route:{request.get_host()}:{path}:{selectors.content_generation()}"
+    generation = selectors.content_generation()
+    key = f"route:{request.get_host()}:{path}:{generation}"
     route = cache.get(key)
     if route is not None:
         request._wagtail_route_for_request = route
@@ -79,6 +80,14 @@ def serve_page(request, path: str):
         route = Page.route_for_request(request, path)
         if route is not None and route[0].live:
             cache.set(key, route, ROUTE_CACHE_SECONDS)
+    if route is not None and isinstance(route[0], ServedPage):
+        page = route[0]
+        restrictions_key = f"view-restrictions:{page.pk}:{generation}"
+        restrictions = cache.get(restrictions_key)
+        if restrictions is None:
+            restrictions = list(page.get_view_restrictions())
+            cache.set(restrictions_key, restrictions, ROUTE_CACHE_SECONDS)
+        page._cached_view_restrictions = restrictions
     return wagtail_serve(request, path)
 
 
