@@ -2,6 +2,7 @@
 
     python bench/meter/worker.py decisions --readers 100000 --ops 60000 --seconds 12 [--migrate]
     python bench/meter/worker.py populate --namespace N --start 0 --stop 10000 --cookies FILE
+    python bench/meter/worker.py probe --namespace N --readers 10000 --count 3000
     python bench/meter/worker.py article
     python bench/meter/worker.py clear
 
@@ -31,6 +32,7 @@ ARTICLES = range(1, 51)  # the article ids decisions draw from
 BATCH = 10_000  # rows (or Redis keys) per write when filling a store
 WARMUP_OPS = 500
 READ_SETS = 2_000  # distinct preloaded windows to pick from; generating one per reader is slow
+PROBE_ARTICLE = 1_000_003  # an article id no page shows and no preloaded window holds
 
 # Writes many readers' windows in one call: ARGV[1] has one line per window, "key score member
 # score member ...", ARGV[2] is the TTL. Only for filling a benchmark's own Redis database (the
@@ -58,15 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     decisions.add_argument("--seed", type=int, default=1)
     decisions.add_argument("--migrate", action="store_true", help="run migrate first (a PostgreSQL database)")
 
-    populate = commands.add_parser("populate", help="add readers' windows, write a cookie pool, probe consume")
+    populate = commands.add_parser("populate", help="add readers' windows and write a cookie pool")
     populate.add_argument("--namespace", type=int, required=True, help="the population (a 64-bit number)")
     populate.add_argument("--start", type=int, required=True, help="first reader index to add")
     populate.add_argument("--stop", type=int, required=True, help="readers 0..stop-1 exist afterwards")
     populate.add_argument("--exclude-article", type=int, default=0, help="never preload this article")
     populate.add_argument("--pool", type=int, default=10_000, help="signed cookies to write")
     populate.add_argument("--cookies", type=Path, required=True, help="file for the cookie pool")
-    populate.add_argument("--probe", type=int, default=2_000, help="consumes to time afterwards (0: none)")
     populate.add_argument("--seed", type=int, default=1)
+
+    probe = commands.add_parser("probe", help="time the consume a page makes, for random readers of a population")
+    probe.add_argument("--namespace", type=int, required=True, help="the population (a 64-bit number)")
+    probe.add_argument("--readers", type=int, required=True, help="readers 0..readers-1 exist")
+    probe.add_argument("--count", type=int, default=3_000, help="consumes to time")
+    probe.add_argument("--seed", type=int, default=1)
 
     commands.add_parser("article", help="the first live metered article: its path and id")
     commands.add_parser("clear", help="empty the configured store (and the decision log)")
@@ -78,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "decisions": run_decisions,
         "populate": run_populate,
+        "probe": run_probe,
         "article": run_article,
         "clear": run_clear,
     }[args.command](args)
@@ -358,17 +366,6 @@ def run_populate(args) -> dict:
     pool = rng.sample(range(args.stop), min(args.pool, args.stop))
     args.cookies.write_text("".join(signed_cookie(reader_uuid(args.namespace, index)) + "\n" for index in pool))
 
-    probe = None
-    if args.probe:
-        # Exactly the consume a page request makes: a random reader of the population, the
-        # page's article (a first read of it, so an UPDATE on the database store).
-        sample = rng.sample(range(args.stop), min(args.stop, args.probe + WARMUP_OPS))
-        ops = [(reader_key(args.namespace, index), args.exclude_article or 1) for index in sample]
-        step_consume(store, ops[:WARMUP_OPS], limit, deadline=time.monotonic() + 60)
-        cpu, began = time.process_time(), time.monotonic()
-        latencies, mix = step_consume(store, ops[WARMUP_OPS:], limit, deadline=began + 60)
-        elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
-        probe = summarise(latencies, elapsed, mix) | {"cpu_us": cpu / len(latencies) * 1e6}
     return {
         "store": describe_store(),
         "window": window.key,
@@ -377,8 +374,31 @@ def run_populate(args) -> dict:
         "readers": args.stop,
         "seconds": round(seconds, 2),
         "pool": len(pool),
-        "probe": probe,
     }
+
+
+def run_probe(args) -> dict:
+    """The consume a page request makes (a first read, so a write), for random readers.
+
+    The article is one no page shows and no window holds, so every probe adds it, at any size
+    of the store, and the page runs never meet a reader the probe has already counted it for.
+    """
+    from masthead.metering.stores import get_store
+
+    store = get_store()
+    _, limit = anonymous_window(dt.datetime.now(dt.UTC))
+    rng = random.Random(args.seed * 7_919 + args.readers)
+    sample = rng.sample(range(args.readers), min(args.readers, args.count + WARMUP_OPS))
+    ops = [(reader_key(args.namespace, index), PROBE_ARTICLE) for index in sample]
+    step_consume(store, ops[:WARMUP_OPS], limit, deadline=time.monotonic() + 60)
+    cpu, began = time.process_time(), time.monotonic()
+    latencies, mix = step_consume(store, ops[WARMUP_OPS:], limit, deadline=began + 60)
+    elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
+    return (
+        {"store": describe_store(), "readers": args.readers}
+        | summarise(latencies, elapsed, mix)
+        | {"cpu_us": cpu / len(latencies) * 1e6}
+    )
 
 
 # -- small commands --------------------------------------------------------------------------
