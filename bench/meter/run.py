@@ -611,7 +611,15 @@ def verdicts(report: dict) -> list[dict]:
         for run in ("on_new", "on_pooled"):
             value = pages["overhead"][run]
             what = f"metering overhead, {store} store, {RUN_LABELS[run]}"
-            found.append({"what": what, "target": OVERHEAD_TARGET, "value": value, "met": value <= OVERHEAD_TARGET})
+            found.append(
+                {
+                    "what": what,
+                    "target": OVERHEAD_TARGET,
+                    "value": value,
+                    "met": value <= OVERHEAD_TARGET,
+                    "noisy": noisy(pages, run),
+                }
+            )
     for store, flatness in report["flatness"].items():
         size = f"{flatness['small_readers']:,} to {flatness['large_readers']:,} readers"
         if flatness["judged_on"] == "cpu_ratio":
@@ -647,8 +655,11 @@ def print_report(report: dict) -> None:
     print_flatness(report)
     print("targets")
     for target in report["targets"]:
-        verdict = "met" if target["met"] else "MISSED"
+        verdict = ("met" if target["met"] else "MISSED") + (" (noisy)" if target.get("noisy") else "")
         print(f"  {target['what']:<62} {show_target(target):>22}  {verdict}")
+    if any(target.get("noisy") for target in report["targets"]):
+        print("  (noisy: the rounds disagree by over 20 points, or req/s and CPU overhead by over 15; rerun on a")
+        print("  quieter machine, or with a longer --duration and more --rounds)")
     print()
 
 
@@ -660,7 +671,7 @@ def print_decisions(report: dict) -> None:
         f"articles 1-50, limit 5, {settings['step_seconds']:g}s or {settings['decisions_per_step']:,} per step"
     )
     header = (
-        f"   {'store':<34}{'step':<20}{'per s':>7}{'p50 µs':>8}{'p99 µs':>8}{'CPU µs':>8}"
+        f"   {'store':<38}{'step':<20}{'per s':>7}{'p50 µs':>8}{'p99 µs':>8}{'CPU µs':>8}"
         f"  {'new':>4}{'added':>6}{'reread':>7}{'walled':>7}  target"
     )
     print(header)
@@ -675,7 +686,7 @@ def print_decisions(report: dict) -> None:
                 target = f">= {DECISION_TARGETS[store]:,}/s {'met' if met else 'MISSED'}"
             label = result["describe"] if number == 0 else ""
             print(
-                f"   {label:<34}{STEP_LABELS[step]:<20}{row['per_sec']:>7,.0f}{row['p50_us']:>8,.0f}"
+                f"   {label:<38}{STEP_LABELS[step]:<20}{row['per_sec']:>7,.0f}{row['p50_us']:>8,.0f}"
                 f"{row['p99_us']:>8,.0f}{row['cpu_us']:>8,.0f}  {mix['new']:>4.0%}{mix['added']:>6.0%}"
                 f"{mix['reread']:>7.0%}{mix['walled']:>7.0%}  {target}"
             )
@@ -769,6 +780,17 @@ def print_flatness(report: dict) -> None:
         print(f"   {'':<10}large/small: " + ", ".join(parts) + f"; filled in {flatness['fill_seconds']:.0f}s")
     print("   the verdict is on CPU/req (the page's cost), which the machine's load moves far less than req/s")
     print()
+
+
+def noisy(pages: dict, run: str) -> bool:
+    """Too unsteady to trust: the rounds disagree by over 20 points, or req/s and CPU by over 15."""
+    runs = pages["small"]["runs"]
+    rounds = [
+        1 - on["requests_per_sec"] / off["requests_per_sec"]
+        for on, off in zip(runs[run]["chunks"], runs["off"]["chunks"], strict=True)
+    ]
+    by_cpu = pages["cpu_overhead"][run]
+    return max(rounds) - min(rounds) > 0.20 or (by_cpu is not None and abs(pages["overhead"][run] - by_cpu) > 0.15)
 
 
 def show_target(target: dict) -> str:
