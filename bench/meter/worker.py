@@ -258,7 +258,6 @@ def step_decision(store, ops, limit, deadline, log=False):
     from masthead.lib.dates import publication_zone
     from masthead.metering import decision as meter
     from masthead.metering import events, policy
-    from masthead.metering.models import DecisionEvent
     from masthead.metering.rules import Segment
 
     rules, zone = policy.current_rules(), publication_zone()
@@ -273,19 +272,7 @@ def step_decision(store, ops, limit, deadline, log=False):
         state = store.consume(reader, outcome.window, article, outcome.limit, now)
         decision = meter.decide(facts, reader_facts, rules, outcome, state)
         if log:
-            events.record(
-                DecisionEvent(
-                    reader_key=reader,
-                    account_id=None,
-                    article_id=article,
-                    allowed=decision.allowed,
-                    reason=decision.reason.value,
-                    used=decision.used,
-                    limit=decision.limit,
-                    rules_version=decision.rules_version,
-                    at=now,
-                )
-            )
+            events.record_decision(decision, reader_key=reader, account_id=None, article_id=article, at=now)
         latencies.append(clock() - started)
         mix.add(state)
         if len(latencies) % 500 == 0 and time.monotonic() > deadline:

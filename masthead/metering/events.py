@@ -36,6 +36,25 @@ def record(event) -> None:
         flush()
 
 
+def record_decision(decision, *, reader_key: str, account_id: int | None, article_id: int, at) -> None:
+    """Queue the log of one ``Decision``."""
+    from masthead.metering.models import DecisionEvent
+
+    record(
+        DecisionEvent(
+            reader_key=reader_key,
+            account_id=account_id,
+            article_id=article_id,
+            allowed=decision.allowed,
+            reason=decision.reason.value,
+            used=decision.used,
+            limit=decision.limit,
+            rules_version=decision.rules_version,
+            at=at,
+        )
+    )
+
+
 def flush() -> int:
     """Write everything buffered; returns how many events were written."""
     from masthead.metering.models import DecisionEvent

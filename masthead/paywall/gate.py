@@ -12,7 +12,6 @@ from masthead.lib.dates import publication_zone
 from masthead.metering import decision as meter
 from masthead.metering import events, policy
 from masthead.metering.identity import account_reader
-from masthead.metering.models import DecisionEvent
 from masthead.metering.rules import Segment
 from masthead.metering.stores import get_store
 from masthead.metering.windows import window_for
@@ -71,18 +70,12 @@ def article_decision(request, article) -> meter.Decision:
         decision = meter.decide(facts, reader, rules, outcome, state, referral_state)
         if reader_id.kind == "account" and decision.allowed:
             _mirror_into_browser(request, store, rules, article.pk, now)
-    events.record(
-        DecisionEvent(
-            reader_key=reader_key,
-            account_id=request.user.pk if request.user.is_authenticated else None,
-            article_id=article.pk,
-            allowed=decision.allowed,
-            reason=decision.reason.value,
-            used=decision.used,
-            limit=decision.limit,
-            rules_version=decision.rules_version,
-            at=now,
-        )
+    events.record_decision(
+        decision,
+        reader_key=reader_key,
+        account_id=request.user.pk if request.user.is_authenticated else None,
+        article_id=article.pk,
+        at=now,
     )
     return decision
 
