@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "masthead.paywall",
     "masthead.billing",
     "masthead.ops",
+    "masthead.billing.sandbox",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -100,6 +101,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -117,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "masthead.metering.identity.ReaderMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -191,6 +197,23 @@ if METER_STORE == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("METER_STORE=redis needs REDIS_URL")
 METER_EVENT_BATCH = env_int("METER_EVENT_BATCH", 1 if TESTING else 200, minimum=1, maximum=10_000)
 METER_EVENT_RETENTION_DAYS = env_int("METER_EVENT_RETENTION_DAYS", 90, minimum=1, maximum=3650)
+# --- Billing -------------------------------------------------------------------
+
+BILLING_GATEWAY = env_str("BILLING_GATEWAY", "sandbox")
+if BILLING_GATEWAY not in {"sandbox"}:
+    raise ImproperlyConfigured(f"BILLING_GATEWAY must be sandbox, not {BILLING_GATEWAY!r}")
+if BILLING_GATEWAY == "sandbox" and not (DEMO or DEBUG or TESTING) and not env_bool("BILLING_SANDBOX_IN_PRODUCTION", False):
+    raise ImproperlyConfigured(
+        "BILLING_GATEWAY=sandbox takes no real money; outside demo mode set BILLING_GATEWAY to a real gateway "
+        "(or BILLING_SANDBOX_IN_PRODUCTION=1 to run a staging site on the sandbox)"
+    )
+BILLING_CURRENCY = env_str("BILLING_CURRENCY", "USD").upper()
+if len(BILLING_CURRENCY) != 3 or not BILLING_CURRENCY.isalpha():
+    raise ImproperlyConfigured(f"BILLING_CURRENCY must be an ISO 4217 code such as USD, not {BILLING_CURRENCY!r}")
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 0, minimum=0, maximum=60)
+# How long the Subscribe button's offer token stays good after the prompt renders.
+OFFER_TOKEN_MAX_AGE_HOURS = env_int("OFFER_TOKEN_MAX_AGE_HOURS", 24, minimum=1, maximum=24 * 30)
+
 PAYWALL_CRAWLERS = env_list("PAYWALL_CRAWLERS", ["Googlebot", "Bingbot"])
 if unknown := set(PAYWALL_CRAWLERS) - {"Googlebot", "Bingbot"}:
     raise ImproperlyConfigured(f"PAYWALL_CRAWLERS may name Googlebot and Bingbot, not {', '.join(sorted(unknown))}")
@@ -198,6 +221,31 @@ if unknown := set(PAYWALL_CRAWLERS) - {"Googlebot", "Bingbot"}:
 # --- Auth ----------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# argon2 first: new passwords are hashed with it, and older hashes are upgraded on login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Hashing is deliberately slow; tests create hundreds of accounts.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{PUBLICATION_NAME}: "
+# allauth's default rate limits stay on (ACCOUNT_RATE_LIMITS is left alone).
+USERSESSIONS_TRACK_ACTIVITY = True
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

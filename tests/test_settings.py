@@ -44,6 +44,7 @@ PRODUCTION = {
     "SITE_URL": "https://news.example.com",
     "ALLOWED_HOSTS": "news.example.com",
     "EMAIL_HOST": "smtp.example.com",
+    "BILLING_SANDBOX_IN_PRODUCTION": "1",
 }
 
 
@@ -95,12 +96,23 @@ def test_it_refuses_to_start_in_production_without(missing):
         ("DATABASE_URL", "nosuchdb://x/y"),
         ("EMAIL_USE_TLS", "sometimes"),
         ("EMAIL_PORT", "-1"),
+        ("BILLING_GATEWAY", "paypal"),
+        ("BILLING_CURRENCY", "dollars"),
+        ("BILLING_GRACE_DAYS", "-3"),
+        ("OFFER_TOKEN_MAX_AGE_HOURS", "0"),
     ],
 )
 def test_it_names_the_variable_when_a_value_is_invalid(name, value):
     result = start({**PRODUCTION, name: value})
     assert result.returncode != 0
     assert name in result.stderr.splitlines()[-1]
+
+
+def test_it_refuses_the_sandbox_gateway_in_production_unless_asked():
+    env = {k: v for k, v in PRODUCTION.items() if k != "BILLING_SANDBOX_IN_PRODUCTION"}
+    result = start(env)
+    assert result.returncode != 0
+    assert "BILLING_GATEWAY" in result.stderr
 
 
 def test_it_refuses_both_tls_and_ssl_for_email():

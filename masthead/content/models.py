@@ -281,6 +281,7 @@ class ArticlePage(ServedPage):
         from django.core.cache import cache
 
         from masthead.paywall.gate import article_decision
+        from masthead.paywall.personalise import personalise
 
         # The paywall attaches here, once: the decision is made before anything
         # renders, and the template only ever receives the blocks it may show.
@@ -288,13 +289,14 @@ class ArticlePage(ServedPage):
         key = self.rendered_page_key(request, decision)
         html = cache.get(key) if key else None
         if html is not None:
-            response = HttpResponse(html)
+            response = HttpResponse(personalise(html, request))
         else:
             response = super().serve(request, *args, **kwargs)
-            if key and response.status_code == 200:
+            if response.status_code == 200:
                 response.render()
-                if not response.cookies:  # nothing reader-specific (a CSRF cookie, say) went into it
+                if key and not response.cookies:  # nothing reader-specific (a CSRF cookie, say) went into it
                     cache.set(key, response.content, RENDERED_PAGE_SECONDS)
+                response.content = personalise(response.content, request)
         if not self.is_free:
             # Metered and subscribers-only pages differ per reader: no shared cache may keep one.
             patch_cache_control(response, private=True, max_age=0)
