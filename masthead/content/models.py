@@ -313,6 +313,7 @@ class ArticlePage(ServedPage):
         """
         from masthead.content.selectors import content_generation
         from masthead.metering.policy import current_rules
+        from masthead.paywall.personalise import cache_version
 
         user = getattr(request, "user", None)
         if request.method != "GET" or request.GET or (user is not None and user.is_authenticated):
@@ -329,7 +330,7 @@ class ArticlePage(ServedPage):
         )
         return (
             f"article-page:{self.pk}:{self.latest_revision_id}:{content_generation()}:"
-            f"{current_rules().version}:{outcome}"
+            f"{current_rules().version}:{cache_version()}:{outcome}"
         )
 
     def get_context(self, request, *args, **kwargs):

@@ -11,3 +11,8 @@ from __future__ import annotations
 def personalise(body: bytes, request) -> bytes:
     """``body`` with this reader's values in place of the placeholders."""
     return body
+
+
+def cache_version() -> str:
+    """Part of every shared page-cache key: it changes whenever what a prompt offers changes."""
+    return "0"
