@@ -110,6 +110,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 # Where the paywall's buttons lead.
 PAYWALL_SUBSCRIBE_URL = "/subscribe/"
+PAYWALL_CHECKOUT_URL = "/subscribe/checkout/"
 PAYWALL_REGISTER_URL = "/accounts/signup/"
 PAYWALL_BILLING_URL = "/account/billing/"
 
@@ -127,6 +128,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so everything above runs around it: serves remembered pages to anonymous
+    # readers before URL resolution (see masthead/content/serving.py).
+    "masthead.content.serving.AnonymousPageMiddleware",
 ]
 
 ROOT_URLCONF = "masthead.urls"
@@ -243,6 +247,10 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"{PUBLICATION_NAME}: "
+# Confirming the address in the browser that signed up logs the reader in there.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Tell the reader by email when their password or email address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # allauth's default rate limits stay on (ACCOUNT_RATE_LIMITS is left alone).
 USERSESSIONS_TRACK_ACTIVITY = True
 

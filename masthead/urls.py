@@ -22,7 +22,7 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
     path("accounts/", include("masthead.accounts.urls")),
-    path("", include("masthead.paywall.urls")),
+    path("", include("masthead.billing.urls")),
     path("", include("masthead.content.urls")),
     # Wagtail's page tree serves everything else (the front page, sections, articles),
     # through a route cache in front of Wagtail's own serve view.

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from masthead.metering.decision import Decision, Prompt
+from masthead.metering.rules import Segment
 
 CACHE_KEY = "paywall:prompt-copy"
 CACHE_SECONDS = 60
@@ -55,12 +56,32 @@ class Link:
 
 
 @dataclass(frozen=True)
+class OfferLink:
+    """An offer on a prompt. Its URL holds a placeholder for the reader's token (see ``personalise``)."""
+
+    headline: str
+    description: str
+    url: str
+
+
+@dataclass(frozen=True)
 class PromptView:
     kind: Prompt
     heading: str
     message: str
     action: Link
     secondary: Link | None = None
+    offers: tuple[OfferLink, ...] = ()
+
+
+# Who sees offers on which prompt when the caller does not say: a registration
+# wall and a failed payment are not moments to sell.
+_SEGMENT_FOR_PROMPT = {
+    Prompt.SUBSCRIBE_OR_LOG_IN: Segment.ANONYMOUS,
+    Prompt.SUBSCRIBE: Segment.REGISTERED,
+    Prompt.RESUBSCRIBE: Segment.FORMER_SUBSCRIBER,
+    Prompt.SUBSCRIBERS_ONLY: Segment.ANONYMOUS,
+}
 
 
 def forget_cached_copy() -> None:
@@ -81,11 +102,41 @@ def _with_next(url: str, next_url: str) -> str:
     return f"{url}?{urlencode({'next': next_url})}"
 
 
-def prompt_for(decision: Decision, *, next_url: str) -> PromptView | None:
-    """The prompt to show after the lead-in; None when the reader may read on."""
+def offer_links(segment: Segment | None, *, next_url: str) -> tuple[OfferLink, ...]:
+    """The paywall-only offers for ``segment``, each linking to checkout with a token placeholder."""
+    from masthead.billing import offers
+    from masthead.lib import clock
+    from masthead.paywall.personalise import token_placeholder
+
+    if segment is None:
+        return ()
+    return tuple(
+        OfferLink(
+            card.headline,
+            card.description,
+            f"{settings.PAYWALL_CHECKOUT_URL}?"
+            + urlencode({"offer": card.code, "token": token_placeholder(card.code), "next": next_url}),
+        )
+        for card in offers.paywall_offers(str(segment), clock.now())
+    )
+
+
+def prompt_for(decision: Decision, *, next_url: str, segment: Segment | None = None) -> PromptView | None:
+    """The prompt to show after the lead-in, with the offers open to ``segment``; None when the reader may read on.
+
+    Without ``segment`` the prompt's kind says who the reader is (a subscribers-only
+    prompt is then taken to be for an anonymous reader).
+    """
     if decision.allowed or decision.prompt is None:
         return None
     kind = decision.prompt
+    if kind in (Prompt.REGISTER, Prompt.UPDATE_PAYMENT):
+        segment = None
+    elif segment is None:
+        segment = _SEGMENT_FOR_PROMPT.get(kind)
+    elif segment in (Segment.PAYMENT_FAILED, Segment.SUBSCRIBER):
+        segment = None
+    links = offer_links(segment, next_url=next_url)
     heading, message, label = _copy().get(kind.value) or DEFAULT_COPY[kind]
     subscribe = _with_next(settings.PAYWALL_SUBSCRIBE_URL, next_url)
     login = Link("Log in", _with_next(settings.LOGIN_URL, next_url))
@@ -96,5 +147,5 @@ def prompt_for(decision: Decision, *, next_url: str) -> PromptView | None:
     if kind == Prompt.UPDATE_PAYMENT:
         return PromptView(kind, heading, message, Link(label, settings.PAYWALL_BILLING_URL))
     if kind == Prompt.SUBSCRIBE_OR_LOG_IN:
-        return PromptView(kind, heading, message, Link(label, subscribe), login)
-    return PromptView(kind, heading, message, Link(label, subscribe))
+        return PromptView(kind, heading, message, Link(label, subscribe), login, offers=links)
+    return PromptView(kind, heading, message, Link(label, subscribe), offers=links)

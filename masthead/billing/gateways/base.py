@@ -101,6 +101,8 @@ class Gateway(abc.ABC):
     def refund(self, *, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
         """Refund ``amount`` (minor units, at most what is left) of a succeeded charge."""
 
-    def hosted_checkout(self, *, customer_id: str, success_url: str, cancel_url: str, **details: Any) -> HostedCheckout | None:
+    def hosted_checkout(
+        self, *, customer_id: str, success_url: str, cancel_url: str, **details: Any
+    ) -> HostedCheckout | None:
         """A hosted card page to redirect to, or None when masthead collects the card on its own page."""
         return None

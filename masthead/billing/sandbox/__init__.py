@@ -1,0 +1,1 @@
+"""The sandbox gateway's records: an emulated card processor for local use, demos and tests."""

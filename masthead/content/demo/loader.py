@@ -43,12 +43,15 @@ def site_root() -> Page:
 @transaction.atomic
 def reset() -> None:
     """Remove everything the demo creates, so it can be built again."""
+    from masthead.billing import demo as billing_demo
+
     for home in HomePage.objects.all():
         home.delete()
     Site.objects.all().delete()
     ArticleByline.objects.all().delete()
     Author.objects.all().delete()
     Image.objects.all().delete()
+    billing_demo.reset()
     get_user_model().objects.all().delete()
 
 
@@ -149,31 +152,19 @@ def _article(section, item: parse.DemoArticle, authors, pictures, index: int, no
 
 
 def _accounts(now: dt.datetime) -> None:
-    from masthead.billing.models import Subscription
+    from allauth.account.models import EmailAddress
+
+    from masthead.billing import demo as billing_demo
 
     User = get_user_model()
+    made = {}
     for email, groups, superuser, _purpose in DEMO_ACCOUNTS:
         if superuser:
             user = User.objects.create_superuser(email=email, password=DEMO_PASSWORD)
         else:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         if groups:
             user.groups.set(Group.objects.filter(name__in=groups))
-        if email == "subscriber@example.com":
-            _subscription(user, Subscription.Status.ACTIVE, started=now - dt.timedelta(days=12))
-        elif email == "lapsed@example.com":
-            # The renewal two days ago failed: past due, reading on the meter with the payment prompt.
-            _subscription(user, Subscription.Status.PAST_DUE, started=now - dt.timedelta(days=32))
-
-
-def _subscription(user, status: str, *, started: dt.datetime) -> None:
-    from masthead.billing.models import Subscription
-
-    period_end = started + dt.timedelta(days=30)
-    Subscription.objects.create(
-        reader=user,
-        status=status,
-        current_period_start=started,
-        current_period_end=period_end,
-        paid_through=period_end,
-    )
+        made[email] = user
+    billing_demo.build(now=now, subscriber=made["subscriber@example.com"], lapsed=made["lapsed@example.com"])
