@@ -10,6 +10,7 @@ browser or account is worthless.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -69,19 +70,23 @@ def check_token(token: str, *, offer_code: str, reader_keys: set[str]) -> None:
 
 
 def version() -> str:
-    """Changes whenever an offer or plan is saved: part of every cache key that shows offers."""
+    """Changes whenever an offer or plan is saved: part of every cache key that shows offers.
+
+    It starts from the clock, so a version lost from the cache never comes back
+    as a number that older cached pages were stored under.
+    """
     found = cache.get(VERSION_KEY)
     if found is None:
-        found = "1"
-        cache.add(VERSION_KEY, found, None)
+        cache.add(VERSION_KEY, time.time_ns() // 1_000_000, None)
+        found = cache.get(VERSION_KEY)
     return str(found)
 
 
 def bump_version() -> None:
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    except ValueError:  # not in the cache: the next version() starts afresh from the clock
+        pass
 
 
 def live_offers(now: dt.datetime) -> list[OfferCard]:

@@ -75,7 +75,8 @@ class InvalidTransition(Exception):
 
     def __init__(self, state: SubState, event: Event, reason: str):
         self.state, self.event = state, event
-        super().__init__(f"{type(event).__name__} is not possible on a {state.status} subscription: {reason}.")
+        article = "an" if state.status[0] in "aeiou" else "a"
+        super().__init__(f"{type(event).__name__} is not possible on {article} {state.status} subscription: {reason}.")
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,8 @@ ALLOWED_FROM: dict[type[Event], frozenset[Status]] = {
 }
 _HOW = {
     Status.INCOMPLETE: "the checkout has not been paid",
+    Status.TRIALING: "its checkout is already complete",
+    Status.ACTIVE: "its checkout is already complete",
     Status.PAST_DUE: "its renewal failed and is being retried",
     Status.UNPAID: "its renewal is unpaid",
     Status.CANCELED: "a canceled subscription stays canceled",
@@ -325,8 +328,7 @@ def transition(
     if allowed is None:
         raise TypeError(f"not a subscription event: {event!r}")
     if state.status not in allowed:
-        reason = _HOW.get(state.status, "it is " + state.status)
-        raise InvalidTransition(state, event, reason)
+        raise InvalidTransition(state, event, _HOW[state.status])
     if isinstance(event, RenewalFailed):
         return _renewal_failed(state, event, retry_days, final_status)
     return _HANDLERS[type(event)](state, event)

@@ -122,7 +122,7 @@ def test_it_emits_nothing_again_for_a_repeated_key(db, events, django_capture_on
     assert len(events) == before == 4
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_emits_only_when_the_callers_transaction_commits(events):
     gateway = SandboxGateway()
     customer = gateway.create_customer(email="reader@example.com", reader_id=42, idempotency_key="c1")

@@ -130,8 +130,18 @@ TABLE = {
     "incomplete, plan change": (INCOMPLETE, PLAN_CHANGE, {}, no("the checkout has not been paid")),
     "incomplete, new card": (INCOMPLETE, NEW_CARD, {}, no("the checkout has not been paid")),
     # trialing
-    "trialing, checkout paid": (TRIALING, CHECKOUT_PAID, {}, no("is not possible on a trialing subscription")),
-    "trialing, checkout failed": (TRIALING, CHECKOUT_FAILED, {}, no("is not possible on a trialing subscription")),
+    "trialing, checkout paid": (
+        TRIALING,
+        CHECKOUT_PAID,
+        {},
+        no("on a trialing subscription: its checkout is already complete"),
+    ),
+    "trialing, checkout failed": (
+        TRIALING,
+        CHECKOUT_FAILED,
+        {},
+        no("on a trialing subscription: its checkout is already complete"),
+    ),
     "trialing, converted": (
         R(TRIALING, renewal_pending=True),
         RENEWAL_PAID,
@@ -184,8 +194,18 @@ TABLE = {
         ok(TRIALING),
     ),
     # active
-    "active, checkout paid": (ACTIVE, CHECKOUT_PAID, {}, no("is not possible on a active subscription")),
-    "active, checkout failed": (ACTIVE, CHECKOUT_FAILED, {}, no("is not possible on a active subscription")),
+    "active, checkout paid": (
+        ACTIVE,
+        CHECKOUT_PAID,
+        {},
+        no("on an active subscription: its checkout is already complete"),
+    ),
+    "active, checkout failed": (
+        ACTIVE,
+        CHECKOUT_FAILED,
+        {},
+        no("on an active subscription: its checkout is already complete"),
+    ),
     "active, renewed": (RENEWING, RENEWAL_PAID, {}, ok(R(RENEWING, **RENEWED, **NOT_FAILING), EmailReceipt(1))),
     "active, renewal paid without a renewal": (ACTIVE, RENEWAL_PAID, {}, no("no renewal is pending")),
     "active, renewal paid for an old period": (
