@@ -59,17 +59,18 @@ def build(*, now: dt.datetime, subscriber, lapsed) -> None:
         position=2,
     )
     _subscribe(subscriber, monthly, at=now - dt.timedelta(days=12), number=SUCCEEDS)
-    # Subscribed 32 days ago; then the card on file became one the bank declines,
-    # and the renewal two days ago failed: past due, with the payment prompt.
-    subscription = _subscribe(lapsed, monthly, at=now - dt.timedelta(days=32), number=SUCCEEDS)
-    previous = clock.use(lambda: now - dt.timedelta(days=2))
+    # Subscribed a month and two days ago; then the card on file became one the bank
+    # declines, and the renewal two days ago failed: past due, with the payment prompt.
+    subscription = _subscribe(lapsed, monthly, at=now - dt.timedelta(days=33), number=SUCCEEDS)
+    renewed_at = subscription.current_period_end
+    previous = clock.use(lambda: renewed_at)
     try:
         customer = actions.customer_ensure(reader=lapsed)
         subscription.payment_method = actions.payment_method_add(
             customer=customer, card=_card(FAILS_LATER, now), idempotency_key="demo:lapsed-card", actor="demo"
         )
         subscription.save(update_fields=["payment_method"])
-        actions.subscription_renew(subscription=subscription, now=now - dt.timedelta(days=2), actor="demo")
+        actions.subscription_renew(subscription=subscription, now=renewed_at, actor="demo")
     finally:
         clock.use(previous)
 

@@ -20,7 +20,13 @@ class PlanForm(WagtailAdminModelForm):
         cleaned = super().clean()
         plan = self.instance
         if plan.pk and plan.subscriptions.exists():
-            changed = [name for name in Plan.PRICE_FIELDS if name in self.changed_data]
+            saved = Plan.objects.get(pk=plan.pk)
+            # Compared by value: changed_data counts a field with a callable default as changed.
+            changed = [
+                name
+                for name in Plan.PRICE_FIELDS
+                if name in cleaned and str(cleaned[name]).upper() != str(getattr(saved, name)).upper()
+            ]
             if changed:
                 raise forms.ValidationError(
                     "This plan has subscribers, so its price and billing interval cannot change: they keep what "

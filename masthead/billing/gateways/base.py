@@ -77,11 +77,15 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def create_customer(self, *, email: str, reader_id: int, idempotency_key: str) -> str:
-        """Create a customer and return its gateway id."""
+        """Create a customer and return its gateway id (the first one again for a repeated key)."""
 
     @abc.abstractmethod
     def attach_card(self, *, customer_id: str, card: CardDetails, idempotency_key: str) -> CardInfo:
-        """Validate and store a card for the customer. Raises CardError when the card is refused."""
+        """Validate and store a card for the customer; returns what may be kept of it.
+
+        Raises CardError when the card is mistyped (``incorrect_number``, ``invalid_expiry_month``,
+        ``invalid_expiry_year``, ``invalid_cvc``) or refused (``card_declined``, ``insufficient_funds``, ...).
+        """
 
     @abc.abstractmethod
     def charge(
@@ -95,11 +99,19 @@ class Gateway(abc.ABC):
         description: str = "",
         metadata: dict[str, str] | None = None,
     ) -> ChargeResult:
-        """Charge a stored card. A decline is a result (succeeded=False), not an exception."""
+        """Charge a stored card. A decline is a result (succeeded=False), not an exception.
+
+        Raises ValueError for a request the gateway cannot act on: an unknown customer or payment method, a
+        payment method of another customer, an amount that is not a positive integer, or an idempotency key
+        already used with different arguments.
+        """
 
     @abc.abstractmethod
     def refund(self, *, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
-        """Refund ``amount`` (minor units, at most what is left) of a succeeded charge."""
+        """Refund ``amount`` (minor units, at most what is left) of a succeeded charge.
+
+        Raises ValueError when the charge is unknown or did not succeed, or when less than ``amount`` is left.
+        """
 
     def hosted_checkout(
         self, *, customer_id: str, success_url: str, cancel_url: str, **details: Any

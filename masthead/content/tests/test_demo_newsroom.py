@@ -41,3 +41,31 @@ def test_it_builds_the_newsroom_and_its_accounts(db):
     assert reader_standing(users["subscriber@example.com"]).segment == Segment.SUBSCRIBER
     assert reader_standing(users["lapsed@example.com"]).segment == Segment.PAYMENT_FAILED
     assert reader_standing(users["reader@example.com"]).segment == Segment.REGISTERED
+
+
+def test_the_demo_has_live_offers_and_real_billing_histories(db):
+    from masthead.billing import offers
+    from masthead.billing.models import Invoice, Payment, Subscription
+    from masthead.lib import clock
+
+    loader.build()
+
+    live = {card.code: card for card in offers.live_offers(clock.now())}
+    assert {"intro-99", "three-for-nine"} <= set(live)
+    assert live["three-for-nine"].ends_at is not None  # a limited-time offer
+    subscriber = Subscription.objects.get(reader__email="subscriber@example.com")
+    assert subscriber.status == "active" and subscriber.plan.code == "monthly"
+    assert Invoice.objects.filter(subscription=subscriber, status="paid").count() == 1
+    lapsed = Subscription.objects.get(reader__email="lapsed@example.com")
+    assert lapsed.status == "past_due"
+    failed = Payment.objects.get(invoice__subscription=lapsed, status="failed")
+    assert failed.decline_code == "card_declined" and failed.payment_method.last4 == "0341"
+
+
+def test_demo_accounts_can_log_in_with_their_password(db, client):
+    loader.build()
+    response = client.post(
+        "/accounts/login/", {"login": "subscriber@example.com", "password": loader.DEMO_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/account/billing/").status_code == 200
