@@ -8,8 +8,14 @@ Subscriber personas arrive with billing.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from masthead.content.tests import factories
+
+# Property tests check behaviour, not speed: on a busy machine a slow example is
+# not a failure, and CI must not turn red because another job took the CPU.
+settings.register_profile("masthead", deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("masthead")
 
 PASSWORD = "correct-horse-battery"
 
@@ -27,7 +33,10 @@ def _isolated_cache(settings):
 def _account(django_user_model, email, groups=(), **extra):
     from django.contrib.auth.models import Group
 
+    from masthead.accounts.actions import account_email_verify
+
     user = django_user_model.objects.create_user(email=email, password=PASSWORD, **extra)
+    account_email_verify(reader=user)  # as after sign-up: the persona can log in through the form
     if groups:
         user.groups.set(Group.objects.filter(name__in=groups))
     return user

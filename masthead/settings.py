@@ -206,7 +206,8 @@ METER_EVENT_RETENTION_DAYS = env_int("METER_EVENT_RETENTION_DAYS", 90, minimum=1
 BILLING_GATEWAY = env_str("BILLING_GATEWAY", "sandbox")
 if BILLING_GATEWAY not in {"sandbox"}:
     raise ImproperlyConfigured(f"BILLING_GATEWAY must be sandbox, not {BILLING_GATEWAY!r}")
-if BILLING_GATEWAY == "sandbox" and not (DEMO or DEBUG or TESTING) and not env_bool("BILLING_SANDBOX_IN_PRODUCTION", False):
+_sandbox_allowed = DEMO or DEBUG or TESTING or env_bool("BILLING_SANDBOX_IN_PRODUCTION", False)
+if BILLING_GATEWAY == "sandbox" and not _sandbox_allowed:
     raise ImproperlyConfigured(
         "BILLING_GATEWAY=sandbox takes no real money; outside demo mode set BILLING_GATEWAY to a real gateway "
         "(or BILLING_SANDBOX_IN_PRODUCTION=1 to run a staging site on the sandbox)"

@@ -22,6 +22,7 @@ urlpatterns = [
         {"document_root": settings.MEDIA_ROOT},
     ),
     path("accounts/", include("masthead.accounts.urls")),
+    path("account/", include("masthead.accounts.account_urls")),
     path("", include("masthead.billing.urls")),
     path("", include("masthead.content.urls")),
     # Wagtail's page tree serves everything else (the front page, sections, articles),

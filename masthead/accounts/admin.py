@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from masthead.accounts.actions import account_delete
 from masthead.accounts.models import User
 
 
@@ -16,3 +17,11 @@ class AccountAdmin(UserAdmin):
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    # Deleting here closes billing and ends sessions exactly as the reader's own deletion does.
+    def delete_model(self, request, obj):
+        account_delete(reader=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for reader in queryset:
+            account_delete(reader=reader, actor=request.user)

@@ -39,4 +39,8 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.strip()
         self.username = self.email
+        # A change of address saved field by field (as allauth does) carries the mirror with it.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username"}
         super().save(*args, **kwargs)

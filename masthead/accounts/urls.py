@@ -1,9 +1,12 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path
+"""Signing in and out, signing up, passwords, email addresses and sessions, under /accounts/.
 
-app_name = "accounts"
+allauth's views and URL names (``account_login``, ``account_signup``,
+``usersessions_list`` …) are used as they are; masthead supplies the templates.
+The reader's own account page lives under /account/ (see ``account_urls``).
+"""
+
+from django.urls import include, path
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("allauth.urls")),
 ]

@@ -152,8 +152,7 @@ def _article(section, item: parse.DemoArticle, authors, pictures, index: int, no
 
 
 def _accounts(now: dt.datetime) -> None:
-    from allauth.account.models import EmailAddress
-
+    from masthead.accounts.actions import account_email_verify
     from masthead.billing import demo as billing_demo
 
     User = get_user_model()
@@ -163,7 +162,7 @@ def _accounts(now: dt.datetime) -> None:
             user = User.objects.create_superuser(email=email, password=DEMO_PASSWORD)
         else:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
-        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        account_email_verify(reader=user)
         if groups:
             user.groups.set(Group.objects.filter(name__in=groups))
         made[email] = user
