@@ -108,6 +108,7 @@ class DemoServer:
         quiet: bool = False,
         env: Mapping[str, str] | None = None,
         var_dir: Path | None = None,
+        serve_args: tuple[str, ...] = (),
     ):
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"benchmarks only serve on loopback, not {host}")
@@ -115,6 +116,8 @@ class DemoServer:
         self.workers = workers or cpu_count()
         self.port: int | None = None
         self.quiet = quiet
+        # Extra options for ``masthead serve`` (``--blocking-threads 2``, say).
+        self.serve_args = tuple(serve_args)
         # Set on top of the scrubbed environment, for the seeding, every command and the server.
         # Change it between stop() and start() to serve the same newsroom with other settings.
         self.extra_env: dict[str, str] = dict(env or {})
@@ -156,7 +159,7 @@ class DemoServer:
             self._log.close()
         self._log = self.log_path().open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "masthead.cli", "serve", "--no-collectstatic"],
+            [sys.executable, "-m", "masthead.cli", "serve", "--no-collectstatic", *self.serve_args],
             cwd=REPO,
             env=self.env(),
             stdin=subprocess.DEVNULL,

@@ -1,6 +1,7 @@
 """The Django side of bench/meter: one command per call, run by run.py in a fresh process.
 
     python bench/meter/worker.py decisions --readers 100000 --ops 60000 --seconds 12 [--migrate]
+    python bench/meter/worker.py profile --readers 20000 --ops 20000 [--log]
     python bench/meter/worker.py populate --namespace N --start 0 --stop 10000 --cookies FILE
     python bench/meter/worker.py probe --namespace N --readers 10000 --count 3000
     python bench/meter/worker.py article
@@ -75,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     probe.add_argument("--count", type=int, default=3_000, help="consumes to time")
     probe.add_argument("--seed", type=int, default=1)
 
+    profile = commands.add_parser("profile", help="cProfile of the decision loop: where one decision's time goes")
+    profile.add_argument("--readers", type=int, default=20_000, help="distinct readers (half returning)")
+    profile.add_argument("--ops", type=int, default=20_000, help="decisions to profile")
+    profile.add_argument("--log", action="store_true", help="include the buffered decision log")
+    profile.add_argument("--top", type=int, default=25, help="functions to list, by own time")
+    profile.add_argument("--seed", type=int, default=1)
+
     commands.add_parser("article", help="the first live metered article: its path and id")
     commands.add_parser("clear", help="empty the configured store (and the decision log)")
 
@@ -86,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "decisions": run_decisions,
         "populate": run_populate,
         "probe": run_probe,
+        "profile": run_profile,
         "article": run_article,
         "clear": run_clear,
     }[args.command](args)
@@ -284,10 +293,46 @@ def step_decision(store, ops, limit, deadline, log=False):
     return latencies, mix
 
 
+_pool = None
+THREADS = 4  # as many as one `masthead serve` worker runs requests on (granian's blocking threads)
+
+
+def step_decision_threads(store, ops, limit, deadline, threads=THREADS):
+    """The decision, as a process serving ``threads`` requests at a time decides: one caller per thread.
+
+    The ops are dealt out to the threads, which start together; each has its own database
+    connection (or Redis connection), as a server's request threads do. While one thread
+    waits for the database or Redis, another runs Python, so this is the throughput of one
+    process, bounded by its CPU (one interpreter lock) and the store, not by one round trip.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    global _pool
+    if _pool is None:  # kept for the process, so the warm-up's connections serve the measured run
+        _pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
+    shares = [ops[number::threads] for number in range(threads)]
+    # Each share waits for all the others, so each runs on a thread of its own.
+    barrier = threading.Barrier(threads)
+
+    def run(share):
+        barrier.wait(timeout=60)
+        return step_decision(store, share, limit, deadline)
+
+    results = [future.result() for future in [_pool.submit(run, share) for share in shares]]
+    latencies, mix = [], Mix(limit)
+    for part_latencies, part_mix in results:
+        latencies += part_latencies
+        for kind, count in part_mix.counts.items():
+            mix.counts[kind] += count
+    return latencies, mix
+
+
 STEPS = {
     "consume": step_consume,
     "decision": step_decision,
     "decision+log": lambda store, ops, limit, deadline: step_decision(store, ops, limit, deadline, log=True),
+    "decision_threads": step_decision_threads,
 }
 
 
@@ -388,6 +433,36 @@ def run_probe(args) -> dict:
     )
 
 
+def run_profile(args) -> dict:
+    """The decision loop under cProfile; the top functions by their own time go to stderr."""
+    import cProfile
+    import io
+    import pstats
+
+    from masthead.metering.stores import get_store
+
+    clear_store()
+    store = get_store()
+    rng = random.Random(args.seed)
+    namespace = rng.getrandbits(64)
+    now = dt.datetime.now(dt.UTC)
+    window, limit = anonymous_window(now)
+    readers = [reader_key(namespace, index) for index in range(args.readers)]
+    fill(store, window, now, readers[: args.readers // 2], read_sets(rng, window, now, range(1, limit + 1)), rng)
+    ops = [(rng.choice(readers), rng.choice(ARTICLES)) for _ in range(args.ops + WARMUP_OPS)]
+    step_decision(store, ops[:WARMUP_OPS], limit, deadline=time.monotonic() + 60, log=args.log)
+    profiler = cProfile.Profile()
+    began = time.monotonic()
+    profiler.enable()
+    latencies, _ = step_decision(store, ops[WARMUP_OPS:], limit, deadline=time.monotonic() + 600, log=args.log)
+    profiler.disable()
+    elapsed = time.monotonic() - began
+    report = io.StringIO()
+    pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(args.top)
+    say(f"{describe_store()}: {len(latencies):,} decisions in {elapsed:.1f}s under the profiler\n{report.getvalue()}")
+    return {"store": describe_store(), "decisions": len(latencies), "seconds": round(elapsed, 3)}
+
+
 # -- small commands --------------------------------------------------------------------------
 
 
@@ -432,9 +507,10 @@ def describe_store() -> str:
     if settings.METER_STORE == "redis":
         return "redis"
     name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(connection.vendor, connection.vendor)
-    options = settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
-    if "synchronous_commit=off" in options.replace(" ", ""):
-        name += ", no commit wait"
+    if connection.vendor == "postgresql" and not settings.DATABASES["default"].get("OPTIONS", {}).get(
+        "prepare_threshold"
+    ):
+        name += ", not prepared"
     return f"database ({name})"
 
 

@@ -1,13 +1,13 @@
-"""bench/pages: page throughput of the front page and an article against a "hello" view.
+"""bench/pages: page throughput of the front page and articles against a "hello" view.
 
     .venv/bin/python bench/pages/run.py [--duration 30] [--connections 32] [--check]
 
 Seeds the demo newsroom in a temporary var dir, starts ``masthead serve`` on 127.0.0.1 and a
 free port with WEB_CONCURRENCY = the machine's cores, then runs wrk (``-t2 -c32 -d30s
 --timeout 30s --latency``) against /healthz (the hello baseline: every middleware, no
-database, no template), the front page and one metered article, one after the other, each
-after a short warm-up, letting the server go idle between runs. Prints req/s, p50 and p99 per
-URL and the front/hello and article/hello ratios, and writes the same figures to
+database, no template), the front page, one metered article and one free article, one after
+the other, each after a short warm-up, letting the server go idle between runs. Prints req/s,
+p50 and p99 per URL and the ratios to hello, and writes the same figures to
 bench/out/pages.json.
 
 Target (the issue): the article page reaches at least 40% of the hello view's throughput.
@@ -36,11 +36,12 @@ WARMUP_SECONDS = 3
 WRK_TIMEOUT = 30  # seconds; see _wrk.run
 OUT = BENCH / "out" / "pages.json"
 
-# Prints the path of the first live metered article, in page-tree order.
+# Prints the paths of the first live metered and the first live free article, in page-tree order.
 PICK_ARTICLE = """\
 from masthead.content.models import Access, ArticlePage
-article = ArticlePage.objects.live().filter(access=Access.METERED).order_by("path").first()
-print("BENCH_ARTICLE", article.url if article else "")
+for access in (Access.METERED, Access.FREE):
+    article = ArticlePage.objects.live().filter(access=access).order_by("path").first()
+    print("BENCH_ARTICLE", access, article.url if article else "")
 """
 
 
@@ -59,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help=f"server workers (default: cores, {cpu_count()})")
     parser.add_argument("--article", default=None, help="article path to measure (default: first metered one)")
     parser.add_argument(
+        "--free-article", default=None, help="free article path to measure as well (default: first free one)"
+    )
+    parser.add_argument(
+        "--blocking-threads",
+        type=int,
+        default=None,
+        help="request threads per server worker (default: masthead serve's own)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=OUT,
@@ -70,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--duration, --connections, --threads and --timeout must be at least 1")
 
     try:
-        with DemoServer(workers=args.workers) as server:
+        serve_args = ("--blocking-threads", str(args.blocking_threads)) if args.blocking_threads else ()
+        with DemoServer(workers=args.workers, serve_args=serve_args) as server:
             try:
                 targets, results, load_before = measure(server, args)
             except (ServerError, _wrk.WrkError):
@@ -95,8 +106,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure(server: DemoServer, args) -> tuple[list[tuple[str, str]], dict, tuple]:
     """Warm up and measure each URL in turn; return the targets, wrk's results, the load average."""
-    article = args.article or pick_article(server)
-    targets = [("hello", "/healthz"), ("front", "/"), ("article", article)]
+    picked = pick_articles(server) if not (args.article and args.free_article) else {}
+    article = args.article or picked["metered"]
+    free = args.free_article or picked["free"]
+    targets = [("hello", "/healthz"), ("front", "/"), ("article", article), ("free", free)]
     for _, path in targets:
         check_answers(server, path)
     results = {}
@@ -132,14 +145,22 @@ def drain(server: DemoServer) -> None:
         say(f"waited {waited:.0f}s for the server to finish abandoned requests")
 
 
-def pick_article(server: DemoServer) -> str:
+def pick_articles(server: DemoServer) -> dict[str, str]:
+    """The paths of the first live metered and free articles: {"metered": ..., "free": ...}."""
     output = server.manage("shell", "-c", PICK_ARTICLE)
+    found = {}
     for line in output.splitlines():
         if line.startswith("BENCH_ARTICLE "):
-            path = line.split(" ", 1)[1].strip()
+            _, access, *path = line.split()
             if path:
-                return path
-    raise ServerError(f"the demo newsroom has no live metered article:\n{output}")
+                found[access] = path[0]
+    if set(found) != {"metered", "free"}:
+        raise ServerError(f"the demo newsroom needs a live metered and a live free article:\n{output}")
+    return found
+
+
+def serve_command_args(args) -> list[str]:
+    return ["--blocking-threads", str(args.blocking_threads)] if args.blocking_threads else []
 
 
 def check_answers(server: DemoServer, path: str) -> None:
@@ -185,7 +206,7 @@ def build_report(args, workers: int, targets, results) -> dict:
             "timeout_s": args.timeout,
         },
         "server": {
-            "command": "masthead serve --no-collectstatic",
+            "command": " ".join(["masthead serve --no-collectstatic", *serve_command_args(args)]),
             "workers": workers,
             "cpus": cpu_count(),
             "database": "sqlite (fresh demo newsroom)",
@@ -209,6 +230,7 @@ def build_report(args, workers: int, targets, results) -> dict:
         },
         "ratios": {
             "front/hello": results["front"].requests_per_sec / hello,
+            "free/hello": results["free"].requests_per_sec / hello,
             "article/hello": article_ratio,
         },
         "target": {"article/hello": TARGET, "met": article_ratio >= TARGET},
@@ -218,7 +240,7 @@ def build_report(args, workers: int, targets, results) -> dict:
 def print_report(report: dict) -> None:
     wrk, server = report["wrk"], report["server"]
     results = report["results"]
-    labels = {"hello": "hello", "front": "front page", "article": "article"}
+    labels = {"hello": "hello", "front": "front page", "article": "article", "free": "free"}
     width = max(len(row["path"]) for row in results.values())
     print()
     print(
@@ -242,6 +264,7 @@ def print_report(report: dict) -> None:
     print()
     ratios = report["ratios"]
     print(f"front/hello    {ratios['front/hello']:.1%}")
+    print(f"free/hello     {ratios['free/hello']:.1%}")
     print(f"article/hello  {ratios['article/hello']:.1%}")
     verdict = "met" if report["target"]["met"] else "MISSED"
     print(f"target: article/hello >= {report['target']['article/hello']:.0%} ... {verdict}")

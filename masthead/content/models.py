@@ -99,6 +99,61 @@ class ServedPage(Page):
         restrictions._result_cache = list(cached)  # iterating it runs no query
         return restrictions
 
+    # -- serving whole pages from the cache --
+
+    def whole_page_key(self, request) -> str | None:
+        """The cache key of this page as every anonymous reader sees it, or None when it is not shared.
+
+        Only plain anonymous GETs share a page: signed-in readers, previews and
+        URLs with a query string (a listing's ``?page=2``) are always rendered.
+        The key carries the revision and the content generation, so an edit or
+        any publish elsewhere (a new story on a listing) retires it at once.
+        """
+        if not _is_shared_request(request):
+            return None
+        from masthead.content.selectors import content_generation
+
+        return f"whole-page:{self.pk}:{self.latest_revision_id}:{content_generation()}:{request.path}"
+
+    def personalise_body(self, body: bytes, request) -> bytes:
+        """``body`` as this reader receives it; a cached page is passed through here on every response."""
+        return body
+
+    def serve(self, request, *args, **kwargs):
+        return self.serve_whole(request, self.whole_page_key(request), *args, **kwargs)
+
+    def serve_whole(self, request, key: str | None, *args, **kwargs) -> HttpResponse:
+        """The page from the cache under ``key``, or rendered (and cached, when it is shareable).
+
+        The response is always rendered, so it may be returned from a middleware.
+        The cache keeps bytes, not a response: a hit costs no unpickling of objects.
+        """
+        from django.core.cache import cache
+
+        body = cache.get(key) if key else None
+        if body is not None:
+            return HttpResponse(self.personalise_body(body, request))
+        response = super().serve(request, *args, **kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        if response.status_code == 200:
+            # Nothing reader-specific (a CSRF token or cookie, say) may go into a shared page.
+            if key and not response.cookies and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+                cache.set(key, response.content, RENDERED_PAGE_SECONDS)
+            response.content = self.personalise_body(response.content, request)
+        return response
+
+
+def _is_shared_request(request) -> bool:
+    """True for a request whose page every anonymous reader shares: a plain anonymous GET, not a preview."""
+    user = getattr(request, "user", None)
+    return not (
+        request.method != "GET"
+        or request.GET
+        or getattr(request, "is_preview", False)
+        or (user is not None and user.is_authenticated)
+    )
+
 
 class HomePage(ServedPage):
     """The front page: a lead story, top stories and a rail per section."""
@@ -278,29 +333,21 @@ class ArticlePage(ServedPage):
         return self.first_published_at or self.go_live_at or self.latest_revision_created_at
 
     def serve(self, request, *args, **kwargs):
-        from django.core.cache import cache
-
         from masthead.paywall.gate import article_decision
-        from masthead.paywall.personalise import personalise
 
         # The paywall attaches here, once: the decision is made before anything
         # renders, and the template only ever receives the blocks it may show.
         decision = request.paywall_decision = article_decision(request, self)
-        key = self.rendered_page_key(request, decision)
-        html = cache.get(key) if key else None
-        if html is not None:
-            response = HttpResponse(personalise(html, request))
-        else:
-            response = super().serve(request, *args, **kwargs)
-            if response.status_code == 200:
-                response.render()
-                if key and not response.cookies:  # nothing reader-specific (a CSRF cookie, say) went into it
-                    cache.set(key, response.content, RENDERED_PAGE_SECONDS)
-                response.content = personalise(response.content, request)
+        response = self.serve_whole(request, self.rendered_page_key(request, decision), *args, **kwargs)
         if not self.is_free:
             # Metered and subscribers-only pages differ per reader: no shared cache may keep one.
             patch_cache_control(response, private=True, max_age=0)
         return response
+
+    def personalise_body(self, body: bytes, request) -> bytes:
+        from masthead.paywall.personalise import personalise
+
+        return personalise(body, request)
 
     def rendered_page_key(self, request, decision) -> str | None:
         """The cache key of this page as an anonymous reader with this outcome sees it, or None.
@@ -315,8 +362,7 @@ class ArticlePage(ServedPage):
         from masthead.metering.policy import current_rules
         from masthead.paywall.personalise import cache_version
 
-        user = getattr(request, "user", None)
-        if request.method != "GET" or request.GET or (user is not None and user.is_authenticated):
+        if not _is_shared_request(request):
             return None
         outcome = ":".join(
             str(part)
@@ -334,6 +380,7 @@ class ArticlePage(ServedPage):
         )
 
     def get_context(self, request, *args, **kwargs):
+        from masthead.billing.selectors import reader_standing
         from masthead.content import selectors, structured_data
         from masthead.metering.policy import current_rules
         from masthead.paywall.prompts import prompt_for
@@ -352,7 +399,13 @@ class ArticlePage(ServedPage):
             rest=lambda: list(self.body)[split:] if shows_full else [],
             shows_full=shows_full,
             decision=decision,
-            prompt=prompt_for(decision, next_url=request.get_full_path()) if decision else None,
+            prompt=prompt_for(
+                decision,
+                next_url=request.get_full_path(),
+                segment=reader_standing(getattr(request, "user", None)).segment,
+            )
+            if decision
+            else None,
             rules_version=rules.version,
             generation=selectors.content_generation(),
             # A callable: the template evaluates it only on a fragment-cache miss.

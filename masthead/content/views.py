@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +12,7 @@ from taggit.models import Tag
 from wagtail.models import Page
 from wagtail.views import serve as wagtail_serve
 
-from masthead.content import selectors
+from masthead.content import selectors, serving
 from masthead.content.models import Author, ServedPage
 
 PAGE_SIZE = 12
@@ -57,37 +56,28 @@ def robots_txt(request):
     return render(request, "content/robots.txt", {"site_url": settings.SITE_URL}, content_type="text/plain")
 
 
-ROUTE_CACHE_SECONDS = 600
-
-
 def serve_page(request, path: str):
-    """Wagtail's page serving, with the route from URL to page cached.
+    """Wagtail's page serving, with the route from URL to page remembered.
 
     Finding a page costs Wagtail a query per level of the URL plus the site
-    lookup. The route (the specific page and its arguments) is cached under
-    the host, path and content generation, so any publish, unpublish, move or
-    delete retires every cached route at once. Wagtail's ``serve`` view still
-    runs every serving hook (view restrictions included); it reads the route
-    from ``request._wagtail_route_for_request``, its documented per-request
-    cache of ``Page.route_for_request``.
+    lookup. The route is remembered under the content generation (see
+    ``serving``), so any publish, unpublish, move, delete or view-restriction
+    change retires every remembered route at once. Wagtail's ``serve`` view
+    still runs every serving hook (view restrictions included); it reads the
+    route from ``request._wagtail_route_for_request``, its documented
+    per-request cache of ``Page.route_for_request``.
     """
-    generation = selectors.content_generation()
-    key = f"route:{request.get_host()}:{path}:{generation}"
-    route = cache.get(key)
-    if route is not None:
-        request._wagtail_route_for_request = route
+    remembered = serving.remembered_route(request, path)
+    if remembered is not None:
+        request._wagtail_route_for_request = (remembered.private_page(), [], {})
     else:
         route = Page.route_for_request(request, path)
-        if route is not None and route[0].live:
-            cache.set(key, route, ROUTE_CACHE_SECONDS)
-    if route is not None and isinstance(route[0], ServedPage):
-        page = route[0]
-        restrictions_key = f"view-restrictions:{page.pk}:{generation}"
-        restrictions = cache.get(restrictions_key)
-        if restrictions is None:
-            restrictions = list(page.get_view_restrictions())
-            cache.set(restrictions_key, restrictions, ROUTE_CACHE_SECONDS)
-        page._cached_view_restrictions = restrictions
+        if route is not None:
+            page, args, kwargs = route
+            if page.live and isinstance(page, ServedPage) and not args and not kwargs:
+                restrictions = list(page.get_view_restrictions())
+                serving.remember_route(request, path, page, restrictions)
+                page._cached_view_restrictions = restrictions
     return wagtail_serve(request, path)
 
 

@@ -36,6 +36,14 @@ def _local_midnight(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.UTC)
 
 
+# The calendar window each (allowance, zone) was last asked for. A window is valid for every
+# moment between its start and its end, so a request inside it can reuse it: this saves the
+# zone conversion and date maths on every metered page. A stale entry is never returned (the
+# containment check below), and concurrent threads at worst compute the same window twice.
+_recent: dict[tuple[Allowance, dt.tzinfo], Window] = {}
+_RECENT_MAX = 256
+
+
 def window_for(allowance: Allowance, now: dt.datetime, zone: dt.tzinfo) -> Window:
     """The window containing ``now`` (aware) for ``allowance``, in ``zone``."""
     if now.tzinfo is None:
@@ -44,6 +52,18 @@ def window_for(allowance: Allowance, now: dt.datetime, zone: dt.tzinfo) -> Windo
         return Window(
             key=f"r{allowance.rolling_days}", starts=now - dt.timedelta(days=allowance.rolling_days), ends=None
         )
+    memo = (allowance, zone)
+    window = _recent.get(memo)
+    if window is not None and window.starts <= now < window.ends:
+        return window
+    window = _calendar_window(allowance, now, zone)
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[memo] = window
+    return window
+
+
+def _calendar_window(allowance: Allowance, now: dt.datetime, zone: dt.tzinfo) -> Window:
     today = now.astimezone(zone).date()
     if allowance.window == WindowKind.DAY:
         first, last = today, today + dt.timedelta(days=1)

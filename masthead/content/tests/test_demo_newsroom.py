@@ -64,8 +64,6 @@ def test_the_demo_has_live_offers_and_real_billing_histories(db):
 
 def test_demo_accounts_can_log_in_with_their_password(db, client):
     loader.build()
-    response = client.post(
-        "/accounts/login/", {"login": "subscriber@example.com", "password": loader.DEMO_PASSWORD}
-    )
+    response = client.post("/accounts/login/", {"login": "subscriber@example.com", "password": loader.DEMO_PASSWORD})
     assert response.status_code == 302
     assert client.get("/account/billing/").status_code == 200

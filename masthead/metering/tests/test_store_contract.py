@@ -344,3 +344,24 @@ def test_it_applies_meter_step_to_any_sequence_of_views(store, limit, views):
         assert len(counted) == used_after
         assert len(counted) <= limit
     assert store.peek(reader, window, NOW) == counted
+
+
+# --- the Redis store's connection ------------------------------------------------------
+
+
+def test_it_reconnects_when_redis_drops_the_connection(redis_store):
+    reader = new_reader()
+    fill(redis_store, reader, month(), [1])
+    connection = redis_store._channel.held.connection  # this thread's own
+    connection.send_command("CLIENT", "ID")
+    redis_store.client.client_kill_filter(_id=connection.read_response())
+
+    assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=1, already_read=True)
+
+
+def test_it_reloads_the_script_when_redis_has_forgotten_it(redis_store):
+    reader = new_reader()
+    redis_store.client.script_flush()
+
+    assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=0, already_read=False)
+    assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=1, already_read=True)
