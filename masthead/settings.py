@@ -148,6 +148,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "masthead.content.context_processors.publication",
+                "masthead.billing.context_processors.billing_banner",
             ],
         },
     },
@@ -204,8 +205,16 @@ METER_EVENT_RETENTION_DAYS = env_int("METER_EVENT_RETENTION_DAYS", 90, minimum=1
 # --- Billing -------------------------------------------------------------------
 
 BILLING_GATEWAY = env_str("BILLING_GATEWAY", "sandbox")
-if BILLING_GATEWAY not in {"sandbox"}:
-    raise ImproperlyConfigured(f"BILLING_GATEWAY must be sandbox, not {BILLING_GATEWAY!r}")
+if BILLING_GATEWAY not in {"sandbox", "stripe"}:
+    raise ImproperlyConfigured(f"BILLING_GATEWAY must be sandbox or stripe, not {BILLING_GATEWAY!r}")
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY") or ""
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET") or ""
+# Only for tests and local development against an emulator (localstripe); production talks to api.stripe.com.
+STRIPE_API_BASE = env_url("STRIPE_API_BASE", "")
+if BILLING_GATEWAY == "stripe":
+    for _name, _value in (("STRIPE_SECRET_KEY", STRIPE_SECRET_KEY), ("STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET)):
+        if not _value:
+            raise ImproperlyConfigured(f"BILLING_GATEWAY=stripe needs {_name} (or {_name}_FILE)")
 _sandbox_allowed = DEMO or DEBUG or TESTING or env_bool("BILLING_SANDBOX_IN_PRODUCTION", False)
 if BILLING_GATEWAY == "sandbox" and not _sandbox_allowed:
     raise ImproperlyConfigured(
@@ -216,6 +225,21 @@ BILLING_CURRENCY = env_str("BILLING_CURRENCY", "USD").upper()
 if len(BILLING_CURRENCY) != 3 or not BILLING_CURRENCY.isalpha():
     raise ImproperlyConfigured(f"BILLING_CURRENCY must be an ISO 4217 code such as USD, not {BILLING_CURRENCY!r}")
 BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 0, minimum=0, maximum=60)
+# Dunning: days after a renewal's first failure to charge it again, then what the subscription becomes.
+_retry_days = env_list("BILLING_RETRY_DAYS", ["1", "3", "5", "7"])
+if not all(day.isdigit() and 1 <= int(day) <= 60 for day in _retry_days) or _retry_days != sorted(
+    set(_retry_days), key=int
+):
+    raise ImproperlyConfigured(
+        f"BILLING_RETRY_DAYS must be whole days from 1 to 60 in increasing order, such as 1,3,5,7, "
+        f"not {','.join(_retry_days)!r}"
+    )
+BILLING_RETRY_DAYS = tuple(int(day) for day in _retry_days)
+BILLING_FINAL_STATUS = env_str("BILLING_FINAL_STATUS", "unpaid")
+if BILLING_FINAL_STATUS not in {"unpaid", "canceled"}:
+    raise ImproperlyConfigured(f"BILLING_FINAL_STATUS must be unpaid or canceled, not {BILLING_FINAL_STATUS!r}")
+BILLING_OFFER_ENDING_DAYS = env_int("BILLING_OFFER_ENDING_DAYS", 7, minimum=1, maximum=60)
+BILLING_RENEWAL_REMINDER_DAYS = env_int("BILLING_RENEWAL_REMINDER_DAYS", 14, minimum=1, maximum=90)
 # How long the Subscribe button's offer token stays good after the prompt renders.
 OFFER_TOKEN_MAX_AGE_HOURS = env_int("OFFER_TOKEN_MAX_AGE_HOURS", 24, minimum=1, maximum=24 * 30)
 
@@ -298,7 +322,41 @@ _email_tls = env_bool("EMAIL_USE_TLS", False)
 _email_ssl = env_bool("EMAIL_USE_SSL", False)
 if _email_tls and _email_ssl:
     raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both")
-if _email_host:
+# How mail leaves: smtp (EMAIL_HOST), mailbox (kept for staff to read, never delivered; the demo's default), or an
+# HTTP API provider through django-anymail, given its API key. The short name is anymail's backend module.
+_EMAIL_API_PROVIDERS = {  # provider -> the backend option its key goes in
+    "mailgun": "api_key",
+    "postmark": "server_token",
+    "sendgrid": "api_key",
+    "brevo": "api_key",
+    "resend": "api_key",
+    "sparkpost": "api_key",
+}
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER", "mailbox" if DEMO else "smtp").strip().lower()
+EMAIL_PROVIDER = EMAIL_PROVIDER.removeprefix("anymail.backends.")
+if EMAIL_PROVIDER not in {"smtp", "mailbox", *_EMAIL_API_PROVIDERS}:
+    raise ImproperlyConfigured(
+        f"EMAIL_PROVIDER must be smtp, mailbox or one of {', '.join(_EMAIL_API_PROVIDERS)}, not {EMAIL_PROVIDER!r}"
+    )
+_email_api_key = env_secret("EMAIL_PROVIDER_API_KEY", "") or ""
+_email_api_url = env_url("EMAIL_PROVIDER_API_URL", "")
+if EMAIL_PROVIDER == "mailbox":
+    MAILERS = {"default": {"BACKEND": "masthead.ops.mailbox.MailboxBackend"}}
+elif EMAIL_PROVIDER in _EMAIL_API_PROVIDERS:
+    if not _email_api_key:
+        raise ImproperlyConfigured(
+            f"EMAIL_PROVIDER={EMAIL_PROVIDER} needs EMAIL_PROVIDER_API_KEY (or EMAIL_PROVIDER_API_KEY_FILE)"
+        )
+    MAILERS = {
+        "default": {
+            "BACKEND": f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend",
+            "OPTIONS": {
+                _EMAIL_API_PROVIDERS[EMAIL_PROVIDER]: _email_api_key,
+                **({"api_url": _email_api_url} if _email_api_url else {}),
+            },
+        }
+    }
+elif _email_host:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -316,7 +374,7 @@ if _email_host:
         }
     }
 elif DEMO or DEBUG or TESTING:
-    # Without an SMTP server the demo keeps every message as a file under var/mail.
+    # Without an SMTP server a development site keeps every message as a file under var/mail.
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -324,7 +382,10 @@ elif DEMO or DEBUG or TESTING:
         }
     }
 else:
-    raise ImproperlyConfigured("EMAIL_HOST is required outside demo mode (the SMTP server for outgoing mail)")
+    raise ImproperlyConfigured(
+        "EMAIL_HOST is required outside demo mode (the SMTP server for outgoing mail), "
+        "unless EMAIL_PROVIDER names an email API provider"
+    )
 
 # --- Wagtail -------------------------------------------------------------------
 

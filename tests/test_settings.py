@@ -96,9 +96,18 @@ def test_it_refuses_to_start_in_production_without(missing):
         ("DATABASE_URL", "nosuchdb://x/y"),
         ("EMAIL_USE_TLS", "sometimes"),
         ("EMAIL_PORT", "-1"),
+        ("EMAIL_PROVIDER", "carrier-pigeon"),
+        ("EMAIL_PROVIDER_API_URL", "api.mailgun.net"),
         ("BILLING_GATEWAY", "paypal"),
+        ("STRIPE_API_BASE", "localhost:8420"),
         ("BILLING_CURRENCY", "dollars"),
         ("BILLING_GRACE_DAYS", "-3"),
+        ("BILLING_RETRY_DAYS", "1,x"),
+        ("BILLING_RETRY_DAYS", "5,3"),
+        ("BILLING_RETRY_DAYS", "0,2"),
+        ("BILLING_FINAL_STATUS", "deleted"),
+        ("BILLING_OFFER_ENDING_DAYS", "0"),
+        ("BILLING_RENEWAL_REMINDER_DAYS", "soon"),
         ("OFFER_TOKEN_MAX_AGE_HOURS", "0"),
     ],
 )
@@ -115,10 +124,41 @@ def test_it_refuses_the_sandbox_gateway_in_production_unless_asked():
     assert "BILLING_GATEWAY" in result.stderr
 
 
+def test_it_refuses_the_stripe_gateway_without_its_keys():
+    result = start({**PRODUCTION, "BILLING_GATEWAY": "stripe"})
+    assert result.returncode != 0
+    assert "STRIPE_SECRET_KEY" in result.stderr.splitlines()[-1]
+    keyed = {**PRODUCTION, "BILLING_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_test_x"}
+    assert "STRIPE_WEBHOOK_SECRET" in start(keyed).stderr
+
+
+def test_it_starts_on_the_stripe_gateway_with_its_keys(tmp_path):
+    secret = tmp_path / "whsec"
+    secret.write_text("whsec_test\n")
+    env = {k: v for k, v in PRODUCTION.items() if k != "BILLING_SANDBOX_IN_PRODUCTION"}
+    result = start(
+        {
+            **env,
+            "BILLING_GATEWAY": "stripe",
+            "STRIPE_SECRET_KEY": "sk_test_x",
+            "STRIPE_WEBHOOK_SECRET_FILE": str(secret),
+        }
+    )
+    assert result.returncode == 0, result.stderr
+
+
 def test_it_refuses_both_tls_and_ssl_for_email():
     result = start({**PRODUCTION, "EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"})
     assert result.returncode != 0
     assert "EMAIL_USE_TLS or EMAIL_USE_SSL" in result.stderr
+
+
+def test_an_email_api_provider_stands_in_for_an_smtp_server():
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}
+    assert start({**env, "EMAIL_PROVIDER": "postmark", "EMAIL_PROVIDER_API_KEY": "k"}).returncode == 0
+    keyless = start({**env, "EMAIL_PROVIDER": "postmark"})
+    assert keyless.returncode != 0
+    assert "EMAIL_PROVIDER_API_KEY" in keyless.stderr
 
 
 def test_it_reads_secrets_from_files(tmp_path):

@@ -100,3 +100,17 @@ class CheckoutForm(CardForm):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key):
             raise forms.ValidationError("This form is out of date. Reload the page and try again.")
         return key
+
+
+class CardUpdateForm(CardForm):
+    """A new card for the subscription. The key makes a double submit attach the card once."""
+
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    field_order = ["key", "card_name", "card_number", "card_expiry", "card_cvc"]
+
+    def clean_key(self) -> str:
+        key = self.cleaned_data["key"]
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key):
+            raise forms.ValidationError("This form is out of date. Reload the page and try again.")
+        return key

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from masthead.billing import actions
+from masthead.billing import actions, stripe_handlers
 from masthead.billing.models import ProviderEvent
 
 Handler = Callable[[ProviderEvent], None]
@@ -39,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     "customer.created": _acknowledge,
     "payment_method.attached": _acknowledge,
 }
+HANDLERS.update(stripe_handlers.for_stripe(HANDLERS))
 
 
 def handle(event: ProviderEvent) -> None:

@@ -223,11 +223,23 @@ class Subscription(models.Model):
     renewal_pending = models.BooleanField(default=False)  # the next period's charge was asked for, not settled
     first_failed_at = models.DateTimeField(null=True, blank=True)  # retries are counted from here
     scheduled_plan = models.CharField(max_length=40, blank=True, null=True)  # the plan code to switch to at period end
+    next_retry_at = models.DateTimeField(null=True, blank=True)  # when dunning next charges the open renewal
+    # The schedule is counted from ``anchored_at`` (None: ``started_at``), and its charge 0 is this subscription's
+    # charge ``anchor_index``. A plan change or a comp re-anchors it: see ``charge()`` and docs/billing.md.
+    anchored_at = models.DateTimeField(null=True, blank=True)
+    anchor_index = models.PositiveIntegerField(default=0)
     payment_method = models.ForeignKey(PaymentMethod, on_delete=models.SET_NULL, null=True, blank=True)
+    # The gateway's id for it when the gateway runs the subscription (Stripe's sub_…); empty for the sandbox.
+    gateway_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["reader", "status"])]
+        indexes = [
+            models.Index(fields=["reader", "status"]),
+            # The renewal and dunning workers' look-ups.
+            models.Index(fields=["status", "renewal_pending", "current_period_end"], name="subscription_due"),
+            models.Index(fields=["status", "next_retry_at"], name="subscription_retry_due"),
+        ]
         constraints = [
             # One live subscription per reader and product: a double submit, or two
             # tabs checking out at once, cannot make a second one.
@@ -242,12 +254,43 @@ class Subscription(models.Model):
         return f"{self.reader} {self.status}"
 
     def schedule(self):
+        """The pricing schedule the subscription charges by now: counted from its anchor, with its offer's terms
+        (none after a re-anchor). Its charge 0 is this subscription's charge ``anchor_index``."""
         from masthead.billing.pricing import OfferKind, schedule
 
         offer = None
         if self.offer_terms:
             offer = OfferTerms(**{**self.offer_terms, "kind": OfferKind(self.offer_terms["kind"])})
-        return schedule(self.plan.terms(), offer, self.started_at)
+        return schedule(self.plan.terms(), offer, self.anchored_at or self.started_at)
+
+    def charge(self, index: int):
+        """This subscription's ``index``-th charge (0 was at checkout), whatever re-anchoring happened since."""
+        from dataclasses import replace
+
+        if index < self.anchor_index:
+            raise IndexError(f"charge {index} came before the schedule was re-anchored at {self.anchor_index}")
+        return replace(self.schedule().charge(index - self.anchor_index), index=index)
+
+
+class Reminder(models.Model):
+    """A reminder mailed about one period of a subscription: the row makes it once per subscription and period."""
+
+    class Kind(models.TextChoices):
+        OFFER_ENDING = "offer_ending", "Introductory offer ending"
+        RENEWAL = "renewal", "Annual renewal coming"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    period_index = models.PositiveIntegerField()  # the charge the reminder is about
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "kind", "period_index"], name="one_reminder_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.subscription_id} period {self.period_index}"
 
 
 class Counter(models.Model):
@@ -281,6 +324,8 @@ class Invoice(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     # Name and address as they were when the invoice was made.
     billed_to = models.CharField(max_length=255)
+    # The gateway's id for it when the gateway issued it (Stripe's in_…); empty for invoices masthead issued.
+    gateway_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

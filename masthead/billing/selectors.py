@@ -9,6 +9,22 @@ from masthead.billing.entitlement import ANONYMOUS, Standing, SubscriptionFacts,
 from masthead.lib import clock
 
 
+def _facts(user) -> list[SubscriptionFacts]:
+    """The facts of ``user``'s subscriptions, in one query, cached on the user for the request."""
+    cached = getattr(user, "_masthead_billing_facts", None)
+    if cached is not None:
+        return cached
+    from masthead.billing.models import Subscription
+
+    user._masthead_billing_facts = [
+        SubscriptionFacts(status, paid_through, cancel)
+        for status, paid_through, cancel in Subscription.objects.filter(reader=user).values_list(
+            "status", "paid_through", "cancel_at_period_end"
+        )
+    ]
+    return user._masthead_billing_facts
+
+
 def reader_standing(user) -> Standing:
     """The standing of ``user`` (anonymous readers included), in one query at most."""
     if user is None or not user.is_authenticated:
@@ -16,16 +32,18 @@ def reader_standing(user) -> Standing:
     cached = getattr(user, "_masthead_standing", None)
     if cached is not None:
         return cached
-    from masthead.billing.models import Subscription
-
-    facts = [
-        SubscriptionFacts(status, paid_through, cancel)
-        for status, paid_through, cancel in Subscription.objects.filter(reader=user).values_list(
-            "status", "paid_through", "cancel_at_period_end"
-        )
-    ]
-    user._masthead_standing = standing(facts, clock.now(), grace_days=settings.BILLING_GRACE_DAYS)
+    user._masthead_standing = standing(_facts(user), clock.now(), grace_days=settings.BILLING_GRACE_DAYS)
     return user._masthead_standing
+
+
+def reader_renewal_failed(user) -> bool:
+    """True when a renewal of ``user``'s failed and is unpaid (past due or unpaid), grace days or not.
+
+    Shares ``reader_standing``'s query: a page that asks both costs one.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    return any(fact.status in ("past_due", "unpaid") for fact in _facts(user))
 
 
 # --- Pages ----------------------------------------------------------------------------------
@@ -52,6 +70,11 @@ class AccountBilling:
     ends_at: dt.datetime | None  # set when the subscription will end (cancelled at period end)
     payment_method: object | None
     invoices: list
+    open_invoice: object | None = None  # the renewal waiting to be paid ("Pay now")
+    can_cancel: bool = False  # at the end of the paid period
+    can_cancel_now: bool = False  # a renewal is unpaid: there is no paid period left to run
+    can_resume: bool = False
+    can_update_card: bool = False
 
 
 STATUS_WORDS = {
@@ -104,24 +127,36 @@ def account_summary(reader) -> AccountBilling:
         else None
     )
     invoices = list(Invoice.objects.filter(reader=reader).exclude(status="void").order_by("-created_at", "-id")[:24])
-    next_renewal = next_amount = ends_at = None
-    if subscription is not None and subscription.status in ("trialing", "active", "past_due"):
+    next_renewal = next_amount = ends_at = open_invoice = None
+    status = subscription.status if subscription else ""
+    pending = bool(subscription and subscription.renewal_pending and status in ("past_due", "unpaid"))
+    if status in ("trialing", "active", "past_due"):
         if subscription.cancel_at_period_end:
             ends_at = subscription.current_period_end
-        else:
-            upcoming = subscription.schedule().charge(subscription.period_index + 1)
+        elif not pending:
+            upcoming = subscription.charge(subscription.period_index + 1)
             next_renewal = upcoming.due
             next_amount = format_money(upcoming.amount, upcoming.currency)
+    if pending:
+        open_invoice = next(
+            (i for i in invoices if i.status == "open" and i.period_index == subscription.period_index + 1), None
+        )
+    running = status in ("trialing", "active") and not pending
     return AccountBilling(
         subscription=subscription,
         plan_name=str(subscription.plan) if subscription and subscription.plan else "",
-        status=STATUS_WORDS.get(subscription.status, subscription.status) if subscription else "",
-        payment_failed=bool(subscription and subscription.status == "past_due"),
+        status=STATUS_WORDS.get(status, status),
+        payment_failed=pending,
         next_renewal=next_renewal,
         next_amount=next_amount or "",
         ends_at=ends_at,
         payment_method=method,
         invoices=invoices,
+        open_invoice=open_invoice,
+        can_cancel=running and not subscription.cancel_at_period_end,
+        can_cancel_now=pending,
+        can_resume=running and subscription.cancel_at_period_end,
+        can_update_card=status in ("trialing", "active", "past_due", "unpaid"),
     )
 
 

@@ -14,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from masthead.billing import actions, checkout, selectors
-from masthead.billing.forms import CheckoutForm
+from masthead.billing import actions, checkout, hosted, selectors
+from masthead.billing.forms import CardUpdateForm, CheckoutForm
 from masthead.billing.models import Invoice
 from masthead.billing.selectors import reader_standing
+from masthead.lib.dates import format_newsroom_date
 
 
 def _safe_next(request, value: str) -> str:
@@ -56,9 +57,37 @@ def checkout_page(request):
         needs_account=needs_account,
         initial={"key": secrets.token_urlsafe(24)},
     )
+    card_on_gateway = hosted.collects_card_on_gateway()
+    if card_on_gateway:
+        hosted.without_card_fields(form)
     error = ""
     if standing.entitled:
         problem = problem or "You already have a subscription, so there is nothing to pay."
+    elif request.method == "POST" and not problem and form.is_valid() and card_on_gateway:
+        # The card is typed on the gateway's page: check, make the account, and send the reader there.
+        try:
+            start = hosted.checkout_hosted_start(
+                key=form.cleaned_data["key"],
+                plan=target.plan,
+                offer=target.offer,
+                success_url=request.build_absolute_uri(next_url or reverse("billing:account_billing")),
+                cancel_url=request.build_absolute_uri(request.get_full_path()),
+                reader=request.user if request.user.is_authenticated else None,
+                signup=actions.Signup(form.cleaned_data["email"], form.cleaned_data["password"])
+                if needs_account
+                else None,
+                token=target.token,
+                public_code=target.code,
+                reader_keys=checkout.reader_keys(request),
+                segment=segment,
+            )
+        except actions.BillingRefused as refused:
+            error = refused.message
+        else:
+            if start.created_account:
+                login(request, start.reader, backend="django.contrib.auth.backends.ModelBackend")
+                checkout.send_verification(request, start.reader)
+            return redirect(start.url)
     elif request.method == "POST" and not problem and form.is_valid():
         try:
             outcome = actions.checkout_submit(
@@ -98,15 +127,120 @@ def checkout_page(request):
             "form": form,
             "next": next_url,
             "regular_price_url": checkout.regular_price_url(target, next_url),
+            "card_on_gateway": card_on_gateway,
         },
         status=422 if error or (form.is_bound and form.errors) else 200,
     )
 
 
+def _billing_page(request, *, card_form=None, error: str = "", status: int = 200):
+    summary = selectors.account_summary(request.user)
+    if card_form is None:
+        card_form = CardUpdateForm(initial={"key": secrets.token_urlsafe(24)})
+    context = {
+        "billing": summary,
+        "card_form": card_form,
+        "error": error,
+        "card_on_gateway": hosted.collects_card_on_gateway(),
+    }
+    return render(request, "billing/account_billing.html", context, status=status)
+
+
+def _live_subscription(request):
+    subscription = selectors.account_summary(request.user).subscription
+    if subscription is None:
+        raise Http404("No subscription")
+    return subscription
+
+
+@never_cache
 @login_required
 @require_safe
 def account_billing(request):
-    return render(request, "billing/account_billing.html", {"billing": selectors.account_summary(request.user)})
+    """The reader's plan, card, invoices, and what they can do: change the card, cancel, resume, pay."""
+    return _billing_page(request)
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def billing_card(request):
+    """A new card; an unpaid renewal is charged to it at once.
+
+    With a gateway that takes cards on its own page (Stripe), the reader goes
+    there; the gateway makes the new card the default and retries what is due.
+    """
+    if hosted.collects_card_on_gateway():
+        return redirect(hosted.update_card_url(request, subscription=_live_subscription(request)))
+    form = CardUpdateForm(request.POST)
+    if not form.is_valid():
+        return _billing_page(request, card_form=form, status=422)
+    try:
+        outcome = actions.payment_method_update(
+            subscription=_live_subscription(request), card=form.card(), key=form.cleaned_data["key"], actor="reader"
+        )
+    except actions.BillingRefused as refused:
+        data = request.POST.copy()
+        data["key"] = secrets.token_urlsafe(24)  # a corrected card is a new attempt
+        return _billing_page(request, card_form=CardUpdateForm(data), error=refused.message, status=422)
+    if outcome.invoice is None:
+        messages.success(request, "Your card is updated. We will use it for your next renewal.")
+    elif outcome.paid:
+        messages.success(request, "Your card is updated and your renewal is paid. Thank you: you are all set.")
+    else:
+        messages.error(request, f"Your card is saved, but the payment did not go through: {outcome.message}")
+    return redirect("billing:account_billing")
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def billing_cancel(request):
+    """Cancel at the end of the paid period; when a renewal is unpaid, there is no such period: cancel now."""
+    subscription = _live_subscription(request)
+    at_period_end = not subscription.renewal_pending
+    try:
+        actions.subscription_cancel(subscription=subscription, at_period_end=at_period_end, actor=request.user)
+    except actions.BillingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if at_period_end:
+            until = format_newsroom_date(subscription.current_period_end)
+            messages.success(request, f"Your subscription is cancelled. You can keep reading until {until}.")
+        else:
+            messages.success(request, "Your subscription is cancelled. You will not be charged again.")
+    return redirect("billing:account_billing")
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def billing_resume(request):
+    try:
+        actions.subscription_resume(subscription=_live_subscription(request), actor=request.user)
+    except actions.BillingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Welcome back. Your subscription will renew as before.")
+    return redirect("billing:account_billing")
+
+
+@never_cache
+@login_required
+@require_http_methods(["POST"])
+def billing_pay(request):
+    """ "Pay now": the open invoice of an unpaid renewal, with the card on file."""
+    invoice = get_object_or_404(Invoice, number=request.POST.get("invoice", ""), reader=request.user)
+    try:
+        outcome = actions.invoice_pay(invoice=invoice, actor=request.user)
+    except actions.BillingRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        if outcome.paid:
+            messages.success(request, "Thank you. Your payment went through and your subscription is active again.")
+        else:
+            messages.error(request, f"The payment did not go through: {outcome.message} Try another card below.")
+    return redirect("billing:account_billing")
 
 
 @login_required

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.views.generic.models import EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import Button
 
 from masthead.billing import actions
 from masthead.billing.models import Invoice, LedgerEntry, Offer, Plan, Subscription
@@ -112,8 +115,39 @@ class OfferViewSet(ModelViewSet):
         return super().get_form_class(for_update)
 
 
+# The staff actions on a subscription: (url name, label), each a small form view below.
+STAFF_ACTIONS = (
+    ("billing_subscription_cancel", "Cancel now, with a refund"),
+    ("billing_subscription_comp", "Give free months"),
+    ("billing_subscription_change_plan", "Change plan at renewal"),
+)
+
+
+def _staff_buttons(subscription) -> list:
+    if subscription.status == Subscription.Status.CANCELED:
+        return []
+    return [
+        Button(label, url=reverse(name, args=[subscription.pk]), priority=30 + n)
+        for n, (name, label) in enumerate(STAFF_ACTIONS)
+    ]
+
+
+class SubscriptionInspectView(InspectView):
+    @property
+    def header_more_buttons(self):
+        return [*super().header_more_buttons, *_staff_buttons(self.object)]
+
+
+class SubscriptionEditView(EditView):
+    @property
+    def header_more_buttons(self):
+        return [*super().header_more_buttons, *_staff_buttons(self.object)]
+
+
 class SubscriptionViewSet(ModelViewSet):
     model = Subscription
+    inspect_view_class = SubscriptionInspectView
+    edit_view_class = SubscriptionEditView
     icon = "user"
     menu_label = "Subscriptions"
     add_to_admin_menu = False
@@ -122,7 +156,8 @@ class SubscriptionViewSet(ModelViewSet):
     search_fields = ["reader__email"]
     inspect_view_enabled = True
     create_view_enabled = False
-    form_fields = ["cancel_at_period_end"]
+    # Lifecycle changes go through the staff actions (header buttons), never through editing the row.
+    form_fields = []
 
 
 class InvoiceViewSet(ModelViewSet):
@@ -174,10 +209,131 @@ def reprice(request, pk: int):
     form = RepriceForm(request.POST or None, initial={"amount": plan.amount})
     if request.method == "POST" and form.is_valid():
         new = actions.plan_reprice(plan=plan, amount=form.cleaned_data["amount"], actor=request.user)
-        return redirect(reverse("billing_plan:edit", args=[new.pk]))
+        return redirect(reverse("plan:edit", args=[new.pk]))
     return render(request, "billing/admin/reprice.html", {"plan": plan, "form": form})
+
+
+class CancelForm(forms.Form):
+    REFUND_CHOICES = [
+        ("none", "No refund"),
+        ("full", "Refund what is left of this period's payment"),
+        ("partial", "Refund part"),
+    ]
+    refund = forms.ChoiceField(choices=REFUND_CHOICES, widget=forms.RadioSelect, initial="none")
+    amount = forms.IntegerField(
+        min_value=1, required=False, label="Partial refund, in cents", help_text="For a partial refund: 500 is 5.00."
+    )
+
+    def __init__(self, *args, refundable: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refundable = refundable
+
+    def clean(self):
+        cleaned = super().clean()
+        refund = cleaned.get("refund")
+        if refund == "partial" and not cleaned.get("amount"):
+            self.add_error("amount", "Enter the amount to refund, in cents.")
+        elif refund == "partial" and cleaned["amount"] > self.refundable:
+            self.add_error("amount", f"At most {self.refundable} cents can be refunded.")
+        return cleaned
+
+    def refund_amount(self) -> int:
+        return {"none": 0, "full": self.refundable}.get(self.cleaned_data["refund"], self.cleaned_data.get("amount"))
+
+
+class CompForm(forms.Form):
+    months = forms.IntegerField(min_value=1, max_value=36, initial=1, label="Free months")
+
+
+class ChangePlanForm(forms.Form):
+    plan = forms.ModelChoiceField(queryset=Plan.objects.none(), label="New plan", empty_label=None)
+
+    def __init__(self, *args, current: Plan | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        plans = Plan.objects.filter(active=True)
+        self.fields["plan"].queryset = plans.exclude(code=current.code) if current else plans
+
+
+def _staff_action(request, pk: int, *, title: str, form, run, explanation: str):
+    """The shape of every staff action: a form, the action on POST, back to the subscription."""
+    subscription = get_object_or_404(Subscription.objects.select_related("reader", "plan"), pk=pk)
+    if not request.user.has_perm("billing.change_subscription"):
+        raise PermissionDenied
+    form = form(subscription)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = run(subscription, form)
+        except actions.BillingRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("subscription:inspect", args=[subscription.pk]))
+    context = {"subscription": subscription, "form": form, "title": title, "explanation": explanation}
+    return render(request, "billing/admin/subscription_action.html", context)
+
+
+def subscription_cancel(request, pk: int):
+    def run(subscription, form):
+        amount = form.refund_amount()
+        actions.subscription_cancel(
+            subscription=subscription, at_period_end=False, actor=request.user, refund_amount=amount
+        )
+        return f"Cancelled, with {amount} cents refunded." if amount else "Cancelled, with no refund."
+
+    return _staff_action(
+        request,
+        pk,
+        title="Cancel now",
+        form=lambda s: CancelForm(request.POST or None, refundable=actions.refundable(s)),
+        run=run,
+        explanation="Access ends now and the subscription is never charged again. An unpaid renewal is voided. "
+        "A refund goes back to the card that paid for the current period.",
+    )
+
+
+def subscription_comp(request, pk: int):
+    def run(subscription, form):
+        months = form.cleaned_data["months"]
+        actions.subscription_comp(subscription=subscription, months=months, actor=request.user)
+        return f"{months} free month(s) given."
+
+    return _staff_action(
+        request,
+        pk,
+        title="Give free months",
+        form=lambda s: CompForm(request.POST or None),
+        run=run,
+        explanation="The free months follow the paid period (or start now, when a renewal is unpaid, which is "
+        "forgiven). The subscription then renews at its plan's regular price; an introductory offer ends.",
+    )
+
+
+def subscription_change_plan(request, pk: int):
+    def run(subscription, form):
+        plan = form.cleaned_data["plan"]
+        actions.subscription_plan_change(subscription=subscription, plan=plan, actor=request.user)
+        return f"The subscription moves to {plan} at its next renewal."
+
+    return _staff_action(
+        request,
+        pk,
+        title="Change plan at renewal",
+        form=lambda s: ChangePlanForm(request.POST or None, current=s.plan),
+        run=run,
+        explanation="The current period is kept as paid. From the next renewal the new plan's regular price is "
+        "charged, with periods counted from that renewal.",
+    )
 
 
 @hooks.register("register_admin_urls")
 def register_reprice_url():
-    return [path("billing/plans/<int:pk>/reprice/", reprice, name="billing_plan_reprice")]
+    return [
+        path("billing/plans/<int:pk>/reprice/", reprice, name="billing_plan_reprice"),
+        path("billing/subscriptions/<int:pk>/cancel/", subscription_cancel, name="billing_subscription_cancel"),
+        path("billing/subscriptions/<int:pk>/comp/", subscription_comp, name="billing_subscription_comp"),
+        path(
+            "billing/subscriptions/<int:pk>/change-plan/",
+            subscription_change_plan,
+            name="billing_subscription_change_plan",
+        ),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -12,8 +13,15 @@ pytestmark = pytest.mark.browser
 
 def in_thread(query):
     """Run an ORM query while Playwright's loop owns the main thread (Django refuses it there)."""
+
+    def run():
+        try:
+            return query()
+        finally:
+            connection.close()  # the thread's own connection, which nothing else would close
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(query).result()
+        return pool.submit(run).result()
 
 
 @pytest.fixture

@@ -32,6 +32,10 @@ def _build(name: str) -> Gateway:
         from masthead.billing.gateways.sandbox import SandboxGateway
 
         return SandboxGateway()
+    if name == "stripe":
+        from masthead.billing.gateways.stripe import StripeGateway
+
+        return StripeGateway(api_key=settings.STRIPE_SECRET_KEY, api_base=settings.STRIPE_API_BASE)
     raise ImproperlyConfigured(f"BILLING_GATEWAY names no gateway masthead has: {name!r}")
 
 

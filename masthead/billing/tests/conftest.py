@@ -67,3 +67,7 @@ class Catalogue:
 @pytest.fixture
 def catalogue(db):
     return Catalogue()
+
+
+# Last: lifecycle's helpers import the cards above.
+from masthead.billing.tests.lifecycle import notices  # noqa: E402, F401 - a fixture for every billing test

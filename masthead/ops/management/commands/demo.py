@@ -42,6 +42,7 @@ class Command(BaseCommand):
             "",
             f"  {settings.PUBLICATION_NAME} is running at {url}",
             f"  Admin (Wagtail):  {url}admin/",
+            f"  Mailbox (every message the site sends, kept here): {url}admin/mailbox/",
             "",
             f"  Demo accounts (password: {loader.DEMO_PASSWORD}):",
             *[f"    {email:<26} {purpose}" for email, _, _, purpose in loader.DEMO_ACCOUNTS],
