@@ -10,7 +10,6 @@ subscription is made when the gateway reports the completed checkout
 from __future__ import annotations
 
 import secrets
-
 from dataclasses import dataclass
 
 from django.db import transaction

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_renews_its_own_subscriptions_and_leaves_the_gateways_alone(catalogue, reader, editor):
-    ours = actions.checkout_submit(key=new_key(), plan=catalogue.monthly, offer=None, card=card(), reader=reader)
+    actions.checkout_submit(key=new_key(), plan=catalogue.monthly, offer=None, card=card(), reader=reader)
     theirs = actions.checkout_submit(key=new_key(), plan=catalogue.monthly, offer=None, card=card(), reader=editor)
     Subscription.objects.filter(pk=theirs.subscription.pk).update(gateway_id="sub_run_by_the_gateway")
 
