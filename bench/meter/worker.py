@@ -2,6 +2,7 @@
 
     python bench/meter/worker.py decisions --readers 100000 --ops 60000 --seconds 12 [--migrate]
     python bench/meter/worker.py profile --readers 20000 --ops 20000 [--log]
+    python bench/meter/worker.py page --requests 3000 [--cookies FILE] [--profile]
     python bench/meter/worker.py populate --namespace N --start 0 --stop 10000 --cookies FILE
     python bench/meter/worker.py probe --namespace N --readers 10000 --count 3000
     python bench/meter/worker.py article
@@ -83,6 +84,15 @@ def main(argv: list[str] | None = None) -> int:
     profile.add_argument("--top", type=int, default=25, help="functions to list, by own time")
     profile.add_argument("--seed", type=int, default=1)
 
+    page = commands.add_parser("page", help="the metered article served in-process: CPU per response, or a profile")
+    page.add_argument("--requests", type=int, default=3_000, help="requests to time (after a warm-up)")
+    page.add_argument("--cookies", type=Path, help="a cookie pool (from populate): returning readers")
+    page.add_argument("--path", help="the page (default: the first live metered article)")
+    page.add_argument("--profile", action="store_true", help="list where the time goes, by own time")
+    page.add_argument("--top", type=int, default=30, help="functions to list with --profile")
+    page.add_argument("--dump", type=Path, help="with --profile, also save the raw profile (pstats) here")
+    page.add_argument("--seed", type=int, default=1)
+
     commands.add_parser("article", help="the first live metered article: its path and id")
     commands.add_parser("clear", help="empty the configured store (and the decision log)")
 
@@ -95,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "populate": run_populate,
         "probe": run_probe,
         "profile": run_profile,
+        "page": run_page,
         "article": run_article,
         "clear": run_clear,
     }[args.command](args)
@@ -461,6 +472,78 @@ def run_profile(args) -> dict:
     pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(args.top)
     say(f"{describe_store()}: {len(latencies):,} decisions in {elapsed:.1f}s under the profiler\n{report.getvalue()}")
     return {"store": describe_store(), "decisions": len(latencies), "seconds": round(elapsed, 3)}
+
+
+def run_page(args) -> dict:
+    """The page as a web worker serves it, through Django's WSGI handler, without HTTP.
+
+    Every request is a first visit (no cookie: a minted id and a first read) unless
+    ``--cookies`` names a pool, when each carries a returning reader's cookie picked at
+    random. ``METER_ENABLED=0`` in the environment gives the unmetered twin. Prints the CPU
+    time per response; with ``--profile``, where it goes.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    path = args.path or run_article(args)["path"]
+    pool = args.cookies.read_text().split() if args.cookies else []
+    rng = random.Random(args.seed)
+    handler = WSGIHandler()
+
+    def serve(count: int) -> int:
+        statuses = 0
+        for _ in range(count):
+            environ = {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "QUERY_STRING": "",
+                "SERVER_NAME": "127.0.0.1",
+                "SERVER_PORT": "8000",
+                "HTTP_HOST": "127.0.0.1:8000",
+                "REMOTE_ADDR": "127.0.0.1",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(),
+                "wsgi.errors": sys.stderr,
+            }
+            if pool:
+                environ["HTTP_COOKIE"] = rng.choice(pool)
+            response = handler(environ, lambda status, headers, exc_info=None: None)
+            b"".join(response)
+            response.close()
+            statuses += response.status_code == 200
+        return statuses
+
+    if serve(WARMUP_OPS) != WARMUP_OPS:
+        raise SystemExit(f"{path} did not answer 200 during the warm-up")
+    profiler = cProfile.Profile() if args.profile else None
+    cpu, began = time.process_time(), time.monotonic()
+    if profiler:
+        profiler.enable()
+    served = serve(args.requests)
+    if profiler:
+        profiler.disable()
+    elapsed, cpu = time.monotonic() - began, time.process_time() - cpu
+    result = {
+        "path": path,
+        "requests": args.requests,
+        "ok": served,
+        "returning": bool(pool),
+        "cpu_us": cpu / args.requests * 1e6,
+        "wall_us": elapsed / args.requests * 1e6,
+    }
+    say(f"{describe_store()}: {result['cpu_us']:.0f} µs CPU per response ({'returning' if pool else 'new'} readers)")
+    if profiler:
+        if args.dump:
+            profiler.dump_stats(args.dump)
+        report = io.StringIO()
+        pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(args.top)
+        pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(args.top * 2)
+        say(report.getvalue())
+    return result
 
 
 # -- small commands --------------------------------------------------------------------------

@@ -111,9 +111,7 @@ class ServedPage(Page):
         """
         if not _is_shared_request(request):
             return None
-        from masthead.content.selectors import content_generation
-
-        return f"whole-page:{self.pk}:{self.latest_revision_id}:{content_generation()}:{request.path}"
+        return f"whole-page:{self.pk}:{self.latest_revision_id}:{_generation(request)}:{request.path}"
 
     def personalise_body(self, body: bytes, request) -> bytes:
         """``body`` as this reader receives it; a cached page is passed through here on every response."""
@@ -142,6 +140,16 @@ class ServedPage(Page):
                 cache.set(key, response.content, RENDERED_PAGE_SECONDS)
             response.content = self.personalise_body(response.content, request)
         return response
+
+
+def _generation(request) -> int:
+    """The content generation for this request: as the fast path found it, else from the cache."""
+    generation = getattr(request, "content_generation", None)
+    if generation is None:
+        from masthead.content.selectors import content_generation
+
+        generation = content_generation()
+    return generation
 
 
 def _is_shared_request(request) -> bool:
@@ -358,7 +366,6 @@ class ArticlePage(ServedPage):
         is only ever rendered, and cached, without the locked part. Signed-in
         readers, previews and URLs with a query string are always rendered.
         """
-        from masthead.content.selectors import content_generation
         from masthead.metering.policy import current_rules
         from masthead.paywall.personalise import cache_version
 
@@ -375,7 +382,7 @@ class ArticlePage(ServedPage):
             )
         )
         return (
-            f"article-page:{self.pk}:{self.latest_revision_id}:{content_generation()}:"
+            f"article-page:{self.pk}:{self.latest_revision_id}:{_generation(request)}:"
             f"{current_rules().version}:{cache_version()}:{outcome}"
         )
 

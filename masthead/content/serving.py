@@ -73,8 +73,13 @@ def remembered_route(request, path: str) -> RememberedRoute | None:
     found = _remembered.get((host, path))
     if found is None:
         return None
-    token = cache.get(_token_key(host, path, content_generation()))
-    return found if token == found.token else None
+    generation = content_generation()
+    token = cache.get(_token_key(host, path, generation))
+    if token != found.token:
+        return None
+    # The page's own cache key needs the generation too: one cache lookup serves both.
+    request.content_generation = generation
+    return found
 
 
 def remember_route(request, path: str, page, restrictions) -> None:

@@ -3,16 +3,61 @@
 The anonymous id is minted lazily, only when a metered decision needs it, so
 pages that never consult the meter (free articles, sections) set no cookie and
 stay cacheable. An app install will present a device id the same way.
+
+The cookie is Django's signed cookie (``set_signed_cookie`` / ``get_signed_cookie``
+with ``SALT``): the id, the time it was signed and an HMAC-SHA256 of both. Every
+metered page reads or mints one, so both are made cheap without changing the
+format or what is accepted:
+
+- **Checking.** A cookie value this process has already verified is remembered
+  (a bounded LRU of the signed string, the id and its signing time), so a
+  returning reader's cookie is checked with a dictionary lookup and a
+  comparison of its age against ``MAX_AGE``: an expired cookie is refused from
+  the memo exactly as Django would refuse it. A value seen for the first time
+  is checked with the HMAC under ``SECRET_KEY``; anything that fails that
+  (a forgery, or a cookie signed under a fallback key) goes through Django's
+  own ``get_signed_cookie``, which decides. Only values that passed are ever
+  remembered, keyed by the whole signed string, so a forgery can never match.
+- **Minting.** The HMAC key Django derives from the salt and ``SECRET_KEY`` on
+  every call is derived once per process; the signature is the same
+  HMAC-SHA256 over the same bytes. On first use the result is checked against
+  Django's ``get_signed_cookie``, and if Django ever refuses it (a different
+  signing backend, a changed format) minting falls back to
+  ``set_signed_cookie``.
+
+Changing ``SECRET_KEY`` (or its fallbacks) forgets the derived key and the memo.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import threading
+import time
 import uuid
 from dataclasses import dataclass
+
+from django.core import signing
+from django.core.signals import setting_changed
+from django.http import HttpRequest
+from django.utils.http import http_date
 
 COOKIE = "mh_reader"
 SALT = "masthead.metering.reader"
 MAX_AGE = 60 * 60 * 24 * 397  # about 13 months
+
+# Cookie values remembered as verified, per process. Each entry is about 350 bytes, so the
+# memo stays under 6 MB; a reader pushed out costs one HMAC when they come back.
+VERIFIED_COOKIES = 16_384
+
+# The salt Django's signed cookies use for (COOKIE, SALT) since Django 6.1, and the prefix of
+# the key it signs them with. If a Django release changes either, the self-check in
+# ``_Signer.usable`` finds that Django refuses what this module signs and minting falls back
+# to Django's own ``set_signed_cookie``; checking falls back to ``get_signed_cookie`` for
+# every value it cannot verify itself.
+_DJANGO_COOKIE_SALT = f"django.http.cookies.v2:{len(SALT)}:{SALT}{COOKIE}"
+_DJANGO_COOKIE_KEY_PREFIX = b"django.http.cookies"
 
 
 @dataclass(frozen=True)
@@ -39,31 +84,189 @@ def parse_key(key: str) -> ReaderId | None:
     return ReaderId(kinds[prefix], value)
 
 
+def _b62(number: int) -> str:
+    """``number`` (not negative) in base 62, as Django's signed timestamps write it."""
+    digits = signing.BASE62_ALPHABET
+    encoded = ""
+    while True:
+        number, remainder = divmod(number, 62)
+        encoded = digits[remainder] + encoded
+        if not number:
+            return encoded
+
+
+class _Signer:
+    """Django's signed-cookie signature for ``mh_reader``, with its key derived once."""
+
+    def __init__(self, secret: str | bytes):
+        secret = secret.encode() if isinstance(secret, str) else secret
+        # What django.utils.crypto.salted_hmac derives on every call: the HMAC key is the
+        # SHA-256 of the signer's salt and the secret.
+        self.key = hashlib.sha256(
+            (_DJANGO_COOKIE_SALT + "signer").encode() + _DJANGO_COOKIE_KEY_PREFIX + secret
+        ).digest()
+        self._usable: bool | None = None
+
+    def signature(self, payload: str) -> str:
+        return base64.urlsafe_b64encode(hmac.digest(self.key, payload.encode(), "sha256")).rstrip(b"=").decode()
+
+    def sign(self, value: str, at: float) -> str:
+        payload = f"{value}:{_b62(int(at))}"
+        return f"{payload}:{self.signature(payload)}"
+
+    def verify(self, signed: str) -> tuple[str, int] | None:
+        """``(value, signed at)`` when ``signed`` carries this key's signature; else None. Ignores age."""
+        payload, sep, signature = signed.rpartition(":")
+        if not sep or not hmac.compare_digest(signature.encode(), self.signature(payload).encode()):
+            return None
+        return _split_payload(payload)
+
+    def usable(self) -> bool:
+        """True when Django accepts what this signer signs (checked once)."""
+        if self._usable is None:
+            probe = str(uuid.uuid4())
+            request = HttpRequest()
+            request.COOKIES[COOKIE] = self.sign(probe, time.time())
+            self._usable = request.get_signed_cookie(COOKIE, default=None, salt=SALT, max_age=MAX_AGE) == probe
+        return self._usable
+
+
+class _Cookies:
+    """The process's signer and its memo of verified cookie values."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._verified: dict[str, tuple[str, int]] = {}  # signed value -> (reader id, signed at)
+        self._signer: _Signer | None = None
+        self._expires: tuple[int, str] = (0, "")
+
+    def forget(self) -> None:
+        with self._lock:
+            self._verified.clear()
+            self._signer = None
+
+    def signer(self) -> _Signer:
+        signer = self._signer
+        if signer is None:
+            from django.conf import settings
+
+            signer = self._signer = _Signer(settings.SECRET_KEY)
+        return signer
+
+    def remember(self, signed: str, reader_id: str, signed_at: int) -> None:
+        with self._lock:
+            if len(self._verified) >= VERIFIED_COOKIES:
+                # The least recently used: a dict keeps insertion order, and a hit re-inserts.
+                del self._verified[next(iter(self._verified))]
+            self._verified[signed] = (reader_id, signed_at)
+
+    def reader_id(self, request, signed: str) -> str | None:
+        """The reader id in the signed cookie value ``signed``; None when forged, expired or not an id."""
+        now = time.time()
+        with self._lock:
+            found = self._verified.pop(signed, None)
+            if found is not None:
+                self._verified[signed] = found  # now the most recently used
+        if found is None:
+            found = self._verify(request, signed)
+            if found is None:
+                return None
+            self.remember(signed, *found)
+        reader_id, signed_at = found
+        # Django's own test: a cookie is too old when its age exceeds max_age. An expired value
+        # may stay in the memo; it is refused here every time, as Django would refuse it.
+        if now - signed_at > MAX_AGE:
+            return None
+        return reader_id
+
+    def _verify(self, request, signed: str) -> tuple[str, int] | None:
+        signer = self.signer()
+        verified = signer.verify(signed) if signer.usable() else None
+        if verified is None:
+            # Not signed with SECRET_KEY as this module signs: let Django decide (a cookie signed
+            # under a fallback key, or the legacy salt, is genuine; a forgery is refused).
+            if request.get_signed_cookie(COOKIE, default=None, salt=SALT, max_age=MAX_AGE) is None:
+                return None
+            verified = _split(signed)
+            if verified is None:
+                return None
+        value, signed_at = verified
+        try:
+            return str(uuid.UUID(value)), signed_at
+        except ValueError:
+            return None
+
+    def mint(self) -> tuple[str, str | None]:
+        """A new reader id and its signed cookie value (None when Django's own signing must be used)."""
+        reader_id = str(uuid.uuid4())
+        signer = self.signer()
+        if not signer.usable():
+            return reader_id, None
+        now = time.time()
+        signed = signer.sign(reader_id, now)
+        self.remember(signed, reader_id, int(now))
+        return reader_id, signed
+
+    def expires(self, now: float) -> str:
+        """The cookie's ``Expires`` date for one set at ``now``, formatted once per second."""
+        second, formatted = self._expires
+        if int(now) != second:
+            formatted = http_date(int(now) + MAX_AGE)
+            self._expires = (int(now), formatted)
+        return formatted
+
+
+def _split(signed: str) -> tuple[str, int] | None:
+    """The value and signing time in a signed cookie value Django has verified."""
+    return _split_payload(signed.rpartition(":")[0])
+
+
+def _split_payload(payload: str) -> tuple[str, int] | None:
+    """``value:timestamp`` as ``(value, epoch seconds)``; None when it is not that."""
+    value, sep, stamp = payload.rpartition(":")
+    if not sep or not stamp:
+        return None
+    try:
+        return value, signing.b62_decode(stamp)
+    except ValueError:
+        return None
+
+
+cookies = _Cookies()
+
+
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "SIGNING_BACKEND", "SIGNED_COOKIE_LEGACY_SALT_FALLBACK"}:
+        cookies.forget()
+
+
+# Plumbing only (tests override these settings): a memo must not outlive the key it was made with.
+setting_changed.connect(_settings_changed, dispatch_uid="masthead.metering.identity.settings_changed")
+
+
 class RequestReader:
     """The reader behind one request (``request.reader``)."""
 
     def __init__(self, request):
         self.request = request
         self.minted = False
+        self.signed: str | None = None  # the minted id's signed cookie value, when this module signed it
         self._cookie_id: str | None = None
         self._cookie_read = False
 
     @property
     def cookie_id(self) -> str | None:
-        """The anonymous id the browser sent, if it was genuine; never mints one."""
+        """The anonymous id the browser sent, if it was genuine and not expired; never mints one."""
         if not self._cookie_read:
             self._cookie_read = True
-            raw = self.request.get_signed_cookie(COOKIE, default=None, salt=SALT, max_age=MAX_AGE)
-            try:
-                self._cookie_id = str(uuid.UUID(raw)) if raw else None
-            except ValueError:
-                self._cookie_id = None
+            signed = self.request.COOKIES.get(COOKIE)
+            self._cookie_id = cookies.reader_id(self.request, signed) if signed else None
         return self._cookie_id
 
     def anonymous(self) -> ReaderId:
         """The browser's anonymous id, minting one (set on the response) when it has none."""
         if self.cookie_id is None:
-            self._cookie_id = str(uuid.uuid4())
+            self._cookie_id, self.signed = cookies.mint()
             self.minted = True
         return ReaderId("cookie", self._cookie_id)
 
@@ -80,16 +283,12 @@ class ReaderMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.reader = RequestReader(request)
+        reader = request.reader = RequestReader(request)
         response = self.get_response(request)
-        if request.reader.minted:
-            response.set_signed_cookie(
-                COOKIE,
-                request.reader.cookie_id,
-                salt=SALT,
-                max_age=MAX_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+        if reader.minted and COOKIE not in response.cookies:
+            options = {"max_age": MAX_AGE, "httponly": True, "samesite": "Lax", "secure": request.is_secure()}
+            if reader.signed is None:
+                response.set_signed_cookie(COOKIE, reader.cookie_id, salt=SALT, **options)
+            else:
+                response.set_cookie(COOKIE, reader.signed, expires=cookies.expires(time.time()), **options)
         return response

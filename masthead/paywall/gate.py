@@ -40,7 +40,11 @@ def article_decision(request, article) -> meter.Decision:
         return meter.Decision(True, meter.Reason.FREE_ARTICLE, rules_version=0)
     rules = policy.current_rules()
     now = clock.now()
-    standing = reader_standing(getattr(request, "user", None))
+    # ``request.user`` is a lazy object whose every attribute read goes through a proxy: whether
+    # the reader is signed in is asked once here, not again in each branch below.
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    standing = reader_standing(user)
     facts = meter.ArticleFacts(id=article.pk, access=article.access)
     needs_check = article.access != "free" and not standing.entitled
     reader = meter.ReaderFacts(
@@ -52,15 +56,19 @@ def article_decision(request, article) -> meter.Decision:
     reader_key = ""
     if isinstance(outcome, meter.Decision):
         decision = outcome
-        if request.reader.cookie_id or request.user.is_authenticated:
-            reader_key = request.reader.current().key
+        if signed_in:
+            reader_key = account_reader(user.pk).key
+        elif request.reader.cookie_id:
+            reader_key = request.reader.anonymous().key
     else:
         store = get_store()
-        reader_id = request.reader.current()
+        reader_id = account_reader(user.pk) if signed_in else request.reader.anonymous()
         reader_key = reader_id.key
-        if reader_id.kind == "account":
+        if signed_in:
             _merge_anonymous_reads(request, store, rules, outcome.window, now)
-        state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now)
+        # An id minted just now has no window yet: the store may skip reading before it writes.
+        new_reader = not signed_in and request.reader.minted
+        state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now, new_reader=new_reader)
         referral_state = None
         if (
             outcome.referral_window is not None
@@ -68,12 +76,12 @@ def article_decision(request, article) -> meter.Decision:
         ):
             referral_state = store.consume(reader_key, outcome.referral_window, article.pk, outcome.referral_limit, now)
         decision = meter.decide(facts, reader, rules, outcome, state, referral_state)
-        if reader_id.kind == "account" and decision.allowed:
+        if signed_in and decision.allowed:
             _mirror_into_browser(request, store, rules, article.pk, now)
     events.record_decision(
         decision,
         reader_key=reader_key,
-        account_id=request.user.pk if request.user.is_authenticated else None,
+        account_id=user.pk if signed_in else None,
         article_id=article.pk,
         at=now,
     )
@@ -93,7 +101,7 @@ def _mirror_into_browser(request, store, rules, article_id: int, now) -> None:
     # A browser that logged in before it ever had an anonymous id gets one now.
     browser = request.reader.anonymous()
     window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
-    store.consume(browser.key, window, article_id, MIRROR_LIMIT, now)
+    store.consume(browser.key, window, article_id, MIRROR_LIMIT, now, new_reader=request.reader.minted)
 
 
 def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:

@@ -34,6 +34,21 @@ def test_it_serves_a_cached_article_in_a_fixed_number_of_queries(
     assert response.status_code == 200
 
 
+def test_a_new_readers_first_article_is_one_meter_write_with_no_read_before_it(
+    visitor, newsroom, database_meter, django_assert_num_queries
+):
+    from django.test import Client
+
+    story = newsroom.by_access("metered")
+    visitor.get(story.url)  # warms the route and page caches
+    with django_assert_num_queries(ROUTING + 1 + EVENT) as captured:
+        response = Client().get(story.url)  # no cookie: a reader minted by this request
+    assert response.status_code == 200
+    assert "mh_reader" in response.cookies
+    meter = [query["sql"] for query in captured.captured_queries if "metering_meterwindow" in query["sql"]]
+    assert len(meter) == 1 and "INSERT" in meter[0]
+
+
 def test_a_cold_article_does_not_query_per_author_or_block(
     visitor, newsroom, database_meter, django_assert_max_num_queries
 ):

@@ -24,8 +24,22 @@ def expiry(window: Window, now: dt.datetime) -> dt.datetime:
 
 
 class MeterStore:
-    def consume(self, reader: str, window: Window, article_id: int, limit: int, now: dt.datetime) -> MeterState:
-        """Atomically: report the window before this view, and count ``article_id`` if the rule allows."""
+    def consume(
+        self,
+        reader: str,
+        window: Window,
+        article_id: int,
+        limit: int,
+        now: dt.datetime,
+        *,
+        new_reader: bool = False,
+    ) -> MeterState:
+        """Atomically: report the window before this view, and count ``article_id`` if the rule allows.
+
+        ``new_reader`` is a hint from a caller that has just minted ``reader`` (so it can have
+        no window yet): a store may then write without reading first. The answer must be the
+        same when the hint is wrong.
+        """
         raise NotImplementedError
 
     def peek(self, reader: str, window: Window, now: dt.datetime) -> frozenset[int]:

@@ -16,7 +16,9 @@ serialised by its write lock) and on PostgreSQL (whose UPDATE re-checks the
 WHERE clause against the latest row version after waiting for a concurrent
 writer). Each statement runs on its own in autocommit, so there is no
 transaction to open, no savepoint and no lock held between the two
-statements; a re-read or a full window costs one SELECT. On PostgreSQL a
+statements; a re-read or a full window costs one SELECT, and the first read of
+a reader the caller has just minted (``new_reader``) one INSERT, with no
+SELECT before it. On PostgreSQL a
 calendar window's consume is one statement, an upsert that counts under the
 row's lock (``_count_in_one``), which saves a round trip.
 
@@ -34,6 +36,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
+import os
 import threading
 
 from django.db import connection, transaction
@@ -43,20 +47,64 @@ from masthead.metering.stores.base import MeterStore, expiry
 from masthead.metering.windows import Window
 
 # SQLite takes one writer at a time, and a writer that finds the database locked sleeps in
-# steps of milliseconds before trying again. The threads of one process therefore queue for
-# the meter's writes (and the decision log's) here, where the next one goes as soon as the
-# last is done; only writers in other processes are left to SQLite's wait.
+# steps of milliseconds (1, 2, 5, 10 ...) before trying again, however soon the lock is free:
+# with two web processes each writing once per metered page, those sleeps, not the writes,
+# set the pace. So the meter's writes (and the decision log's) queue instead: the threads of
+# one process on ``sqlite_writes``, then the processes on an advisory lock on a file beside
+# the database (``flock``), which the kernel hands to the next waiter the moment it is
+# released. Other writers (the ORM) still meet SQLite's own wait, as before.
 sqlite_writes = threading.Lock()
 
 
+class _WriteQueue:
+    """The queue for one autocommit write on SQLite: this process's threads, then the processes."""
+
+    def __init__(self):
+        self._files: dict[tuple[int, str], int | None] = {}  # (pid, database) -> lock file descriptor
+
+    def _lock_file(self) -> int | None:
+        """This process's descriptor for the database's lock file; None for an in-memory database.
+
+        Opened once per process: ``flock`` excludes open files, not processes, so a descriptor
+        inherited across a fork would let parent and child hold the lock together.
+        """
+        name = str(connection.settings_dict["NAME"])
+        key = (os.getpid(), name)
+        if key not in self._files:
+            descriptor = None
+            if not connection.is_in_memory_db():
+                try:
+                    descriptor = os.open(f"{name}-write-queue", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                except OSError:  # a read-only directory: SQLite's own wait still applies
+                    descriptor = None
+            self._files[key] = descriptor
+        return self._files[key]
+
+    @contextlib.contextmanager
+    def turn(self):
+        with sqlite_writes:
+            descriptor = self._lock_file()
+            if descriptor is None:
+                yield
+                return
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+_queue = _WriteQueue()
+
+
 def write_turn():
-    """The in-process queue for a write on its own: ``sqlite_writes`` on SQLite, else nothing.
+    """The queue for a write on its own: ``sqlite_writes`` and the lock file on SQLite, else nothing.
 
     Inside a transaction, never: that thread may already hold SQLite's lock (IMMEDIATE), and
     waiting here for a thread that waits for SQLite would stall both until the busy timeout.
     """
     if connection.vendor == "sqlite" and connection.get_autocommit():
-        return sqlite_writes
+        return _queue.turn()
     return contextlib.nullcontext()
 
 
@@ -194,7 +242,7 @@ class DatabaseMeterStore(MeterStore):
         raw = ServerBindingCursor(connection.connection)
         return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
-    def consume(self, reader, window, article_id, limit, now):
+    def consume(self, reader, window, article_id, limit, now, *, new_reader=False):
         sql = self._statements()
         # Outside a transaction each statement commits by itself; inside one, the caller's
         # transaction decides durability, so the asynchronous forms are not used.
@@ -208,12 +256,19 @@ class DatabaseMeterStore(MeterStore):
                 state = self._count_in_one(cursor, sql, unsynced, reader, window, article_id, limit, now)
                 if state is not None:
                     return state
+            # A reader minted by this request has no row: its first read is the INSERT alone,
+            # with no SELECT before it. Should a row exist after all, the INSERT changes
+            # nothing and the compare-and-set below takes over, as for any reader.
+            first = new_reader and limit > 0
             # Each pass either settles the request or finds that another request changed the
             # window since it was read; a window only takes a bounded number of changes (at
             # most ``limit`` counted articles), so the passes are bounded too.
             while True:
-                cursor.execute(sql.select, key)
-                row = cursor.fetchone()
+                if first:
+                    row, first = None, False
+                else:
+                    cursor.execute(sql.select, key)
+                    row = cursor.fetchone()
                 if row is None:
                     if limit <= 0:
                         return MeterState(used=0, already_read=False)
@@ -223,7 +278,7 @@ class DatabaseMeterStore(MeterStore):
                         cursor.execute(insert, (reader, window.key, entries, self._expires(window, now)))
                     if cursor.rowcount == 1:
                         return MeterState(used=0, already_read=False)
-                    continue  # a concurrent request created the row first
+                    continue  # the row exists: created by a concurrent request, or not new after all
                 stored = row[0]
                 reads = parse(stored)
                 live = _live(reads, window)

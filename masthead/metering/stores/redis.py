@@ -140,7 +140,8 @@ class RedisMeterStore(MeterStore):
     def _ttl(window, now: dt.datetime) -> int:
         return max(1, math.ceil((expiry(window, now) - now).total_seconds()))
 
-    def consume(self, reader, window, article_id, limit, now):
+    def consume(self, reader, window, article_id, limit, now, *, new_reader=False):
+        # One script call either way: ``new_reader`` saves nothing here.
         cutoff = int(window.starts.timestamp()) if window.ends is None else 0
         used, already = self._evalsha(
             self._consume,

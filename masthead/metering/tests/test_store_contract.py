@@ -48,6 +48,25 @@ def test_it_reports_an_empty_window_on_the_first_read_and_counts_it(store):
     assert store.peek(reader, month(), NOW) == {7}
 
 
+@pytest.mark.parametrize("window", [month, rolling])
+def test_it_counts_a_new_readers_first_read_when_told_the_reader_is_new(store, window):
+    reader = new_reader()
+
+    assert store.consume(reader, window(), 7, 5, NOW, new_reader=True) == MeterState(used=0, already_read=False)
+    assert store.peek(reader, window(), NOW) == {7}
+
+
+@pytest.mark.parametrize("window", [month, rolling])
+def test_it_answers_as_usual_when_told_wrongly_that_the_reader_is_new(store, window):
+    reader = new_reader()
+    fill(store, reader, window(), [7, 8], limit=3)
+
+    assert store.consume(reader, window(), 7, 3, NOW, new_reader=True) == MeterState(used=2, already_read=True)
+    assert store.consume(reader, window(), 9, 3, NOW, new_reader=True) == MeterState(used=2, already_read=False)
+    assert store.consume(reader, window(), 10, 3, NOW, new_reader=True) == MeterState(used=3, already_read=False)
+    assert store.peek(reader, window(), NOW) == {7, 8, 9}
+
+
 def test_it_lets_a_reader_reread_without_counting_again(store):
     reader = new_reader()
     fill(store, reader, month(), [7, 8], limit=5)

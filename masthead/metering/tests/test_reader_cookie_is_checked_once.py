@@ -1,0 +1,142 @@
+"""The signed reader cookie: checked once per process, and never trusted beyond what Django would accept.
+
+A verified cookie value is remembered (``identity.cookies``), so these tests
+check that the memo keeps every rule of Django's ``get_signed_cookie``: expiry
+after ``MAX_AGE``, forgeries refused, a changed ``SECRET_KEY`` honoured, and
+that what this module mints is exactly what Django's own signing produces.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.http import HttpRequest, HttpResponse
+from django.test import override_settings
+
+from masthead.metering import identity
+from masthead.metering.identity import COOKIE, MAX_AGE, SALT, RequestReader
+
+T0 = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_memo():
+    identity.cookies.forget()
+    yield
+    identity.cookies.forget()
+
+
+def django_signed(value: str) -> str:
+    response = HttpResponse()
+    response.set_signed_cookie(COOKIE, value, salt=SALT)
+    return response.cookies[COOKIE].value
+
+
+def reader_for(cookie: str | None) -> RequestReader:
+    request = HttpRequest()
+    if cookie is not None:
+        request.COOKIES[COOKIE] = cookie
+    return RequestReader(request)
+
+
+def test_it_accepts_a_cookie_django_signed_and_remembers_it():
+    value = str(uuid.uuid4())
+    signed = django_signed(value)
+
+    assert reader_for(signed).cookie_id == value
+    assert signed in identity.cookies._verified
+    assert reader_for(signed).cookie_id == value  # from the memo
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda signed, other: signed[:-1] + ("A" if signed[-1] != "A" else "B"),  # the signature
+        lambda signed, other: other + signed[len(other) :],  # another id under this signature
+        lambda signed, other: signed.rsplit(":", 1)[0],  # no signature at all
+        lambda signed, other: other,  # a bare id
+    ],
+)
+def test_it_refuses_a_forged_cookie_even_once_the_genuine_one_is_remembered(tamper):
+    value, other = str(uuid.uuid4()), str(uuid.uuid4())
+    signed = django_signed(value)
+    assert reader_for(signed).cookie_id == value
+
+    forged = tamper(signed, other)
+
+    assert reader_for(forged).cookie_id is None
+    assert forged not in identity.cookies._verified
+
+
+def test_it_refuses_a_remembered_cookie_once_it_is_older_than_max_age():
+    value = str(uuid.uuid4())
+    with time_machine.travel(T0, tick=False):
+        signed = django_signed(value)
+        assert reader_for(signed).cookie_id == value
+    with time_machine.travel(T0 + dt.timedelta(seconds=MAX_AGE), tick=False):
+        assert reader_for(signed).cookie_id == value  # exactly MAX_AGE old: still good, as for Django
+    with time_machine.travel(T0 + dt.timedelta(seconds=MAX_AGE + 1), tick=False):
+        request = HttpRequest()
+        request.COOKIES[COOKIE] = signed
+        assert request.get_signed_cookie(COOKIE, default=None, salt=SALT, max_age=MAX_AGE) is None
+        assert signed in identity.cookies._verified
+        assert reader_for(signed).cookie_id is None  # the memo refuses it too
+
+
+def test_it_refuses_an_expired_cookie_it_has_never_seen():
+    value = str(uuid.uuid4())
+    with time_machine.travel(T0, tick=False):
+        signed = django_signed(value)
+    with time_machine.travel(T0 + dt.timedelta(seconds=MAX_AGE + 60), tick=False):
+        assert reader_for(signed).cookie_id is None
+
+
+def test_it_refuses_a_signed_value_that_is_not_a_reader_id():
+    assert reader_for(django_signed("not-a-uuid")).cookie_id is None
+
+
+def test_it_forgets_what_it_verified_when_the_secret_key_changes():
+    value = str(uuid.uuid4())
+    signed = django_signed(value)
+    assert reader_for(signed).cookie_id == value
+
+    with override_settings(SECRET_KEY="another secret key, long enough to be taken seriously"):
+        assert reader_for(signed).cookie_id is None
+        resigned = django_signed(value)
+        assert reader_for(resigned).cookie_id == value
+
+
+def test_it_accepts_a_cookie_signed_under_a_fallback_key():
+    value = str(uuid.uuid4())
+    signed = django_signed(value)
+    with override_settings(
+        SECRET_KEY="the new secret key, long enough to be taken seriously",
+        SECRET_KEY_FALLBACKS=[__import__("django.conf").conf.settings.SECRET_KEY],
+    ):
+        assert reader_for(signed).cookie_id == value
+
+
+def test_it_mints_exactly_what_django_signs():
+    with time_machine.travel(T0, tick=False):
+        value, signed = identity.cookies.mint()
+
+        assert signed == django_signed(value)
+        request = HttpRequest()
+        request.COOKIES[COOKIE] = signed
+        assert request.get_signed_cookie(COOKIE, salt=SALT, max_age=MAX_AGE) == value
+        assert reader_for(signed).cookie_id == value
+
+
+def test_it_keeps_the_memo_bounded_and_drops_the_least_recently_used(monkeypatch):
+    monkeypatch.setattr(identity, "VERIFIED_COOKIES", 3)
+    cookies = [django_signed(str(uuid.uuid4())) for _ in range(4)]
+    for cookie in cookies[:3]:
+        reader_for(cookie).cookie_id  # noqa: B018
+    reader_for(cookies[0]).cookie_id  # noqa: B018 - now the most recently used
+
+    reader_for(cookies[3]).cookie_id  # noqa: B018
+
+    assert list(identity.cookies._verified) == [cookies[2], cookies[0], cookies[3]]
