@@ -38,6 +38,29 @@ def subscribe(request):
     )
 
 
+def _checkout_terms(request, form, target, segment: str) -> dict:
+    """What the checkout form and the request say, as the arguments both kinds of checkout take."""
+    signed_in = request.user.is_authenticated
+    return {
+        "key": form.cleaned_data["key"],
+        "plan": target.plan,
+        "offer": target.offer,
+        "reader": request.user if signed_in else None,
+        "signup": None if signed_in else actions.Signup(form.cleaned_data["email"], form.cleaned_data["password"]),
+        "token": target.token,
+        "public_code": target.code,
+        "reader_keys": checkout.reader_keys(request),
+        "segment": segment,
+    }
+
+
+def _sign_in_new_reader(request, reader, *, created: bool) -> None:
+    """An account made at checkout is signed in at once and asked to confirm its address by email."""
+    if created:
+        login(request, reader, backend="django.contrib.auth.backends.ModelBackend")
+        checkout.send_verification(request, reader)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def checkout_page(request):
@@ -67,43 +90,18 @@ def checkout_page(request):
         # The card is typed on the gateway's page: check, make the account, and send the reader there.
         try:
             start = hosted.checkout_hosted_start(
-                key=form.cleaned_data["key"],
-                plan=target.plan,
-                offer=target.offer,
                 success_url=request.build_absolute_uri(next_url or reverse("billing:account_billing")),
                 cancel_url=request.build_absolute_uri(request.get_full_path()),
-                reader=request.user if request.user.is_authenticated else None,
-                signup=actions.Signup(form.cleaned_data["email"], form.cleaned_data["password"])
-                if needs_account
-                else None,
-                token=target.token,
-                public_code=target.code,
-                reader_keys=checkout.reader_keys(request),
-                segment=segment,
+                **_checkout_terms(request, form, target, segment),
             )
         except actions.BillingRefused as refused:
             error = refused.message
         else:
-            if start.created_account:
-                login(request, start.reader, backend="django.contrib.auth.backends.ModelBackend")
-                checkout.send_verification(request, start.reader)
+            _sign_in_new_reader(request, start.reader, created=start.created_account)
             return redirect(start.url)
     elif request.method == "POST" and not problem and form.is_valid():
         try:
-            outcome = actions.checkout_submit(
-                key=form.cleaned_data["key"],
-                plan=target.plan,
-                offer=target.offer,
-                card=form.card(),
-                reader=request.user if request.user.is_authenticated else None,
-                signup=actions.Signup(form.cleaned_data["email"], form.cleaned_data["password"])
-                if needs_account
-                else None,
-                token=target.token,
-                public_code=target.code,
-                reader_keys=checkout.reader_keys(request),
-                segment=segment,
-            )
+            outcome = actions.checkout_submit(card=form.card(), **_checkout_terms(request, form, target, segment))
         except actions.BillingRefused as refused:
             error = refused.message
             # A corrected card is a new attempt: it gets a new idempotency key.
@@ -111,9 +109,7 @@ def checkout_page(request):
             data["key"] = secrets.token_urlsafe(24)
             form = CheckoutForm(data, needs_account=needs_account)
         else:
-            if outcome.created_account:
-                login(request, outcome.reader, backend="django.contrib.auth.backends.ModelBackend")
-                checkout.send_verification(request, outcome.reader)
+            _sign_in_new_reader(request, outcome.reader, created=outcome.created_account)
             messages.success(request, "Welcome aboard. Your subscription is active: every story is yours to read.")
             return redirect(next_url or reverse("billing:account_billing"))
     return render(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from masthead.billing import actions
 from masthead.billing.models import Payment, Subscription
 from masthead.billing.sandbox.models import SandboxCharge
 from masthead.billing.tests.conftest import Catalogue, card, new_key
+from masthead.billing.tests.lifecycle import workers
 
 
 @pytest.mark.django_db
@@ -25,28 +23,6 @@ def test_the_same_form_sent_twice_charges_once(catalogue, reader):
     assert SandboxCharge.objects.count() == 1
 
 
-def race(submissions):
-    """Run each submission in its own thread, all released at once; returns outcomes or refusals."""
-    barrier = threading.Barrier(len(submissions))
-    results = [None] * len(submissions)
-
-    def run(index, submit):
-        try:
-            barrier.wait()
-            results[index] = submit()
-        except actions.BillingRefused as refused:
-            results[index] = refused
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(submissions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_double_click_racing_itself_charges_once(reader):
     catalogue = Catalogue()
@@ -55,7 +31,7 @@ def test_a_double_click_racing_itself_charges_once(reader):
     def submit():
         return actions.checkout_submit(key=key, plan=catalogue.monthly, offer=None, card=card(), reader=reader)
 
-    results = race([submit, submit, submit])
+    results = workers(3, submit)
 
     assert Subscription.objects.count() == 1
     assert SandboxCharge.objects.count() == 1
@@ -70,7 +46,7 @@ def test_two_tabs_paying_at_once_make_one_subscription(reader):
     def submit():
         return actions.checkout_submit(key=new_key(), plan=catalogue.monthly, offer=None, card=card(), reader=reader)
 
-    results = race([submit, submit])
+    results = workers(2, submit)
 
     assert Subscription.objects.filter(status="active").count() == 1
     assert SandboxCharge.objects.filter(status="succeeded").count() == 1

@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from masthead.billing import actions
 from masthead.billing.models import Invoice, Payment, Subscription
 from masthead.billing.pricing import add_months
 from masthead.billing.sandbox.models import SandboxCharge
 from masthead.billing.tests.conftest import Catalogue
-from masthead.billing.tests.lifecycle import subscribe
+from masthead.billing.tests.lifecycle import subscribe, workers
 
 START = dt.datetime(2027, 3, 15, 9, 0, tzinfo=dt.UTC)
-
-
-def workers(count: int, work) -> list:
-    """Run ``work`` in ``count`` threads released together; returns what each returned (or raised)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # reported by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
