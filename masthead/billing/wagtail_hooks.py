@@ -16,6 +16,7 @@ from wagtail.admin.widgets.button import Button
 
 from masthead.billing import actions
 from masthead.billing.models import Invoice, LedgerEntry, Offer, Plan, Subscription
+from masthead.lib.money import format_money
 
 
 class PlanForm(WagtailAdminModelForm):
@@ -278,7 +279,9 @@ def subscription_cancel(request, pk: int):
         actions.subscription_cancel(
             subscription=subscription, at_period_end=False, actor=request.user, refund_amount=amount
         )
-        return f"Cancelled, with {amount} cents refunded." if amount else "Cancelled, with no refund."
+        if not amount:
+            return "Cancelled, with no refund."
+        return f"Cancelled, with {format_money(amount, subscription.plan.currency)} refunded."
 
     return _staff_action(
         request,
