@@ -139,7 +139,7 @@ def checkout_submit(
                 return CheckoutOutcome(attempt.subscription, attempt.subscription.reader, created_account=False)
             created_account = reader is None
             if reader is None:
-                reader = _account_for_checkout(signup)
+                reader = account_for_checkout(signup)
             outcome = _checkout(
                 attempt=attempt,
                 reader=reader,
@@ -194,7 +194,8 @@ def _record_refusal(*, key, plan, offer, reader, refused: BillingRefused) -> Non
         )
 
 
-def _account_for_checkout(signup: Signup | None):
+def account_for_checkout(signup: Signup | None):
+    """The account a checkout makes for a new reader; raises BillingRefused when it can't be made."""
     from masthead.accounts.signup import account_create_for_checkout
 
     if signup is None:
@@ -231,7 +232,9 @@ def _check_offer(*, offer: Offer, plan: Plan, reader, token, public_code, reader
         )
 
 
-def _checkout(*, attempt, reader, plan, offer, card, token, public_code, reader_keys, segment, now) -> Subscription:
+def checkout_check(*, plan, offer, reader, token, public_code, reader_keys, segment, now) -> None:
+    """Raise BillingRefused when ``reader`` may not have ``plan`` through ``offer``; the checks every checkout
+    makes before a card is involved, whether masthead or the gateway takes the card."""
     if not plan.active:
         raise BillingRefused("plan_retired", "This plan is no longer available. Please choose another.")
     if _has_live_subscription(reader):
@@ -247,6 +250,19 @@ def _checkout(*, attempt, reader, plan, offer, card, token, public_code, reader_
             segment=segment,
             now=now,
         )
+
+
+def _checkout(*, attempt, reader, plan, offer, card, token, public_code, reader_keys, segment, now) -> Subscription:
+    checkout_check(
+        plan=plan,
+        offer=offer,
+        reader=reader,
+        token=token,
+        public_code=public_code,
+        reader_keys=reader_keys,
+        segment=segment,
+        now=now,
+    )
     customer = customer_ensure(reader=reader)
     try:
         method = payment_method_add(

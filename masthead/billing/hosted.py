@@ -17,6 +17,7 @@ from django.db import transaction
 from masthead.billing import actions, ledger
 from masthead.billing.gateways import get_gateway
 from masthead.billing.models import CheckoutAttempt, Offer, Plan
+from masthead.lib import clock
 
 CARD_FIELDS = ("card_name", "card_number", "card_expiry", "card_cvc")
 
@@ -66,8 +67,9 @@ def checkout_hosted_start(
             attempt, _ = CheckoutAttempt.objects.get_or_create(key=key, defaults={"plan": plan, "offer": offer})
             created_account = reader is None
             if reader is None:
-                reader = actions._account_for_checkout(signup)
-            _check(
+                reader = actions.account_for_checkout(signup)
+            actions.checkout_check(
+                now=clock.now(),
                 plan=plan,
                 offer=offer,
                 reader=reader,
@@ -116,29 +118,6 @@ def checkout_hosted_start(
     except actions.BillingRefused as refused:
         actions._record_refusal(key=key, plan=plan, offer=offer, reader=existing_reader, refused=refused)
         raise
-
-
-def _check(*, plan, offer, reader, token, public_code, reader_keys, segment) -> None:
-    """The refusals a card checkout makes before it takes the card (see ``actions._checkout``)."""
-    from masthead.lib import clock
-
-    if not plan.active:
-        raise actions.BillingRefused("plan_retired", "This plan is no longer available. Please choose another.")
-    if actions._has_live_subscription(reader):
-        raise actions.BillingRefused(
-            "already_subscribed", "You already have a subscription. There is no need to pay twice."
-        )
-    if offer is not None:
-        actions._check_offer(
-            offer=offer,
-            plan=plan,
-            reader=reader,
-            token=token,
-            public_code=public_code,
-            reader_keys=reader_keys,
-            segment=segment,
-            now=clock.now(),
-        )
 
 
 def update_card_url(request, *, subscription) -> str:
