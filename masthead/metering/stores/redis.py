@@ -8,7 +8,13 @@ The hot path is one EVALSHA per decision, sent on a connection this thread
 keeps for itself (``_Channel``): no pool lookup, no lock, no per-call socket
 check, which together cost more CPU than the script's whole round trip. The
 script is loaded once per connection, and again only if Redis says it lost it
-(a restart or SCRIPT FLUSH). hiredis, when installed, parses the replies.
+(a restart or SCRIPT FLUSH).
+
+redis-py opens that connection (so AUTH, SELECT, TLS and unix sockets are its
+business), but the consume itself is written and read on its socket directly:
+the request is one pre-encoded RESP frame, and the reply (``*2 :used :0|1``, or
+an error line) is parsed in place. Encoding the arguments and walking
+redis-py's reply parser cost more CPU than Redis spends running the script.
 """
 
 from __future__ import annotations
@@ -59,6 +65,15 @@ return redis.call('ZCARD', KEYS[1])
 """
 
 
+def _encode(args) -> bytes:
+    """RESP bulk strings for ``args`` (str or int), in one buffer."""
+    parts = []
+    for arg in args:
+        data = str(arg).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    return b"".join(parts)
+
+
 class _Held:
     """A pool connection one thread keeps for itself; back to the pool when the thread ends."""
 
@@ -105,6 +120,56 @@ class RedisMeterStore(MeterStore):
         self._consume = client.register_script(CONSUME)
         self._merge = client.register_script(MERGE)
         self._channel = _Channel()
+        # The consume's RESP frame up to the key: EVALSHA <sha> 1, then key and five arguments follow.
+        sha = self._consume.sha.encode()
+        self._consume_head = b"*9\r\n$7\r\nEVALSHA\r\n$%d\r\n%s\r\n$1\r\n1\r\n" % (len(sha), sha)
+
+    def _wire(self):
+        """This thread's connection, connected (a new one in a new thread or a forked process)."""
+        channel = self._channel
+        if channel.generation != _generation:  # a new thread, or a forked process
+            channel.held = _Held(self.client.connection_pool)
+            channel.generation = _generation
+        connection = channel.held.connection
+        if connection._sock is None:
+            connection.connect()
+        return connection
+
+    def _consume_raw(self, frame_tail: bytes) -> tuple[int, int]:
+        """Run the consume script with the encoded key and arguments ``frame_tail``; ``(used, already)``.
+
+        The same retries as ``_evalsha``: a dropped connection is reopened (twice at most),
+        and a script the server lost is loaded again.
+        """
+        for attempt in range(3):
+            connection = self._wire()
+            sock = connection._sock
+            try:
+                sock.sendall(self._consume_head + frame_tail)
+                reply = sock.recv(256)
+                # "*2\r\n:<used>\r\n:<0|1>\r\n" ends at its third line; an error is one line.
+                while reply.count(b"\r\n") < (1 if reply[:1] == b"-" else 3):
+                    more = sock.recv(4096)
+                    if not more:
+                        raise ConnectionError("Redis closed the connection")
+                    reply += more
+            except (OSError, ConnectionError) as error:  # socket.timeout is an OSError
+                connection.disconnect()
+                if attempt == 2:
+                    raise redis_errors.ConnectionError(f"meter store: {error}") from error
+                continue
+            if reply[:1] == b"-":
+                if reply.startswith(b"-NOSCRIPT"):
+                    connection.send_command("SCRIPT", "LOAD", self._consume.script)
+                    connection.read_response()
+                    continue
+                raise redis_errors.ResponseError(reply[1:].decode(errors="replace").strip())
+            lines = reply.split(b"\r\n")
+            if lines[0] != b"*2" or len(lines) != 4:
+                connection.disconnect()  # never reuse a connection whose replies are out of step
+                raise redis_errors.InvalidResponse(f"meter store: unexpected reply {reply[:64]!r}")
+            return int(lines[1][1:]), int(lines[2][1:])
+        raise RuntimeError("the meter script could not be loaded")  # pragma: no cover
 
     def _evalsha(self, script, key: str, *args):
         """Run ``script`` on one key over this thread's connection; the reply.
@@ -114,11 +179,7 @@ class RedisMeterStore(MeterStore):
         is safe: a reply that never arrived means the script either did not run, or ran and
         counted the article, which the retry then finds as already read.
         """
-        channel = self._channel
-        if channel.generation != _generation:  # a new thread, or a forked process
-            channel.held = _Held(self.client.connection_pool)
-            channel.generation = _generation
-        connection = channel.held.connection
+        connection = self._wire()
         for attempt in range(3):
             try:
                 connection.send_command("EVALSHA", script.sha, 1, key, *args)
@@ -143,16 +204,23 @@ class RedisMeterStore(MeterStore):
     def consume(self, reader, window, article_id, limit, now, *, new_reader=False):
         # One script call either way: ``new_reader`` saves nothing here.
         cutoff = int(window.starts.timestamp()) if window.ends is None else 0
-        used, already = self._evalsha(
-            self._consume,
-            self.key(reader, window),
-            article_id,
-            limit,
-            int(now.timestamp()),
-            cutoff,
-            self._ttl(window, now),
-        )
-        return MeterState(used=int(used), already_read=bool(already))
+        key = self.key(reader, window)
+        if key.isascii():  # every key masthead makes; a length in characters is then a length in bytes
+            article, limit, at, cutoff, ttl = (
+                str(article_id),
+                str(limit),
+                str(int(now.timestamp())),
+                str(cutoff),
+                str(self._ttl(window, now)),
+            )
+            tail = (
+                f"${len(key)}\r\n{key}\r\n${len(article)}\r\n{article}\r\n${len(limit)}\r\n{limit}\r\n"
+                f"${len(at)}\r\n{at}\r\n${len(cutoff)}\r\n{cutoff}\r\n${len(ttl)}\r\n{ttl}\r\n"
+            ).encode()
+        else:
+            tail = _encode((key, article_id, limit, int(now.timestamp()), cutoff, self._ttl(window, now)))
+        used, already = self._consume_raw(tail)
+        return MeterState(used=used, already_read=bool(already))
 
     def peek(self, reader, window, now):
         key = self.key(reader, window)

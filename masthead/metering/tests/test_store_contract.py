@@ -384,3 +384,24 @@ def test_it_reloads_the_script_when_redis_has_forgotten_it(redis_store):
 
     assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=0, already_read=False)
     assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=1, already_read=True)
+
+
+def test_it_reports_a_redis_error_and_keeps_the_connection_in_step(redis_store):
+    from redis import exceptions as redis_errors
+
+    reader = new_reader()
+    redis_store.client.set(redis_store.key(reader, month()), "not a sorted set")
+
+    with pytest.raises(redis_errors.ResponseError, match="WRONGTYPE"):
+        redis_store.consume(reader, month(), 1, 5, NOW)
+    other = new_reader()
+    assert redis_store.consume(other, month(), 1, 5, NOW) == MeterState(used=0, already_read=False)
+    assert redis_store.consume(other, month(), 1, 5, NOW) == MeterState(used=1, already_read=True)
+
+
+def test_it_keys_a_reader_whose_id_is_not_ascii(redis_store):
+    reader = "d:tablette-de-zoë-東京"
+
+    assert redis_store.consume(reader, month(), 1, 5, NOW) == MeterState(used=0, already_read=False)
+    assert redis_store.consume(reader, month(), 2, 5, NOW) == MeterState(used=1, already_read=False)
+    assert redis_store.peek(reader, month(), NOW) == {1, 2}
