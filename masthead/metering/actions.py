@@ -24,3 +24,18 @@ def meter_prune(*, now: dt.datetime) -> Pruned:
     cutoff = now - dt.timedelta(days=settings.METER_EVENT_RETENTION_DAYS)
     events, _ = DecisionEvent.objects.filter(at__lt=cutoff).delete()
     return Pruned(windows=windows, events=events)
+
+
+def reader_meter_forget(*, reader_key: str) -> int:
+    """Forget everything the meter keeps about one reader: their windows and their decision log.
+
+    For a deleted account (``a:<id>``): nothing the meter kept may outlive it. Returns the
+    decision events removed.
+    """
+    from masthead.metering import events as decision_log
+    from masthead.metering.models import DecisionEvent
+
+    get_store().forget(reader_key)
+    decision_log.drain()  # events still buffered or being written would otherwise land after the delete
+    removed, _ = DecisionEvent.objects.filter(reader_key=reader_key).delete()
+    return removed

@@ -143,6 +143,14 @@ def flush() -> int:
     return len(pending)
 
 
+def drain() -> int:
+    """``flush``, then wait for a batch the log writer is writing now: afterwards, nothing recorded is in flight."""
+    written = flush()
+    with _writing:
+        pass
+    return written
+
+
 def _write(rows: list[tuple]) -> None:
     """One multi-row INSERT per ``ROWS_PER_STATEMENT`` rows, all in one transaction.
 

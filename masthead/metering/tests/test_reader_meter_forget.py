@@ -1,0 +1,46 @@
+"""Forgetting a reader removes their meter windows and their decision log, and nobody else's."""
+
+from __future__ import annotations
+
+import pytest
+
+from masthead.metering import events
+from masthead.metering.actions import reader_meter_forget
+from masthead.metering.decision import Decision, Reason
+from masthead.metering.models import DecisionEvent
+from masthead.metering.stores import get_store
+from masthead.metering.tests.conftest import NOW, month
+
+pytestmark = pytest.mark.django_db
+
+DECISION = Decision(True, Reason.WITHIN_METER, rules_version=1, used=1, limit=5, counted=True)
+
+
+def log(reader_key: str, article_id: int) -> None:
+    events.record_decision(DECISION, reader_key=reader_key, account_id=None, article_id=article_id, at=NOW)
+
+
+def test_it_forgets_the_readers_windows_and_decisions_only(settings):
+    store = get_store()
+    for reader in ("a:41", "a:42"):
+        store.consume(reader, month(), 7, 5, NOW)
+        log(reader, 7)
+        log(reader, 8)
+
+    assert reader_meter_forget(reader_key="a:41") == 2
+
+    assert store.peek("a:41", month(), NOW) == frozenset()
+    assert not DecisionEvent.objects.filter(reader_key="a:41").exists()
+    assert store.peek("a:42", month(), NOW) == {7}
+    assert DecisionEvent.objects.filter(reader_key="a:42").count() == 2
+
+
+def test_it_also_removes_decisions_still_buffered_in_the_process(settings):
+    settings.METER_EVENT_BATCH = 500  # nothing is written until the buffer is flushed
+    log("a:43", 7)
+    assert not DecisionEvent.objects.filter(reader_key="a:43").exists()
+
+    reader_meter_forget(reader_key="a:43")
+    events.flush()
+
+    assert not DecisionEvent.objects.filter(reader_key="a:43").exists()
