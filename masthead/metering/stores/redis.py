@@ -27,7 +27,7 @@ import threading
 
 from redis import exceptions as redis_errors
 
-from masthead.metering.decision import MeterState
+from masthead.metering.decision import meter_state
 from masthead.metering.stores.base import MeterStore, expiry
 
 # KEYS[1] the window; ARGV: article, limit, now (s), cutoff (s, 0 for calendar windows), ttl (s).
@@ -220,7 +220,7 @@ class RedisMeterStore(MeterStore):
         else:
             tail = _encode((key, article_id, limit, int(now.timestamp()), cutoff, self._ttl(window, now)))
         used, already = self._consume_raw(tail)
-        return MeterState(used=used, already_read=bool(already))
+        return meter_state(used, already == 1)
 
     def peek(self, reader, window, now):
         key = self.key(reader, window)

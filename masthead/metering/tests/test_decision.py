@@ -171,3 +171,41 @@ def test_the_plan_names_the_window_and_limit():
     meter_plan = plan(METERED, REGISTERED, RULES, NOW, TOKYO)
     assert isinstance(meter_plan, MeterPlan)
     assert (meter_plan.window.key, meter_plan.limit) == ("m202611", 10)
+
+
+@given(
+    limits=st.lists(st.integers(min_value=0, max_value=8), min_size=2, max_size=4),
+    countdowns=st.lists(st.integers(min_value=0, max_value=4), min_size=2, max_size=4),
+    calls=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=3),  # which rules
+            st.sampled_from([s for s in Segment if s != Segment.SUBSCRIBER]),
+            st.integers(min_value=0, max_value=10),  # used
+            st.booleans(),  # already read
+        ),
+        max_size=40,
+    ),
+)
+def test_a_repeated_plan_or_decision_is_the_same_as_a_fresh_one(limits, countdowns, calls):
+    # Several rules objects share one version number but differ: a decision made under one
+    # must never be handed out under another.
+    rulesets = [
+        Rules(
+            version=1,
+            allowances={s: Allowance(limit=limit) for s in Segment if s != Segment.SUBSCRIBER},
+            countdown_from=countdown,
+        )
+        for limit, countdown in zip(limits, countdowns, strict=False)
+    ]
+    for which, segment, used, already in calls:
+        rules = rulesets[which % len(rulesets)]
+        reader = ReaderFacts(segment)
+        limit = rules.allowance(segment).limit
+        outcome = plan(METERED, reader, rules, NOW, TOKYO)
+        assert outcome.limit == limit
+        state = MeterState(used, already)
+        got = decide(METERED, reader, rules, outcome, state)
+        granted, used_after = meter_step(used, already, limit)
+        assert got.allowed == granted
+        assert (got.used, got.limit, got.countdown_from) == (used_after, limit, rules.countdown_from)
+        assert got.rules_version == rules.version
