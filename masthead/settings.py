@@ -340,6 +340,15 @@ if EMAIL_PROVIDER not in {"smtp", "mailbox", *_EMAIL_API_PROVIDERS}:
     )
 _email_api_key = env_secret("EMAIL_PROVIDER_API_KEY", "") or ""
 _email_api_url = env_url("EMAIL_PROVIDER_API_URL", "")
+
+
+def email_api_mailers(provider: str, *, api_key: str, api_url: str = "") -> dict:
+    """MAILERS for an HTTP API provider: anymail's backend, the key in the option it reads, and the base URL when
+    it is overridden. (The mail contract tests build their mailers here too.)"""
+    options = {_EMAIL_API_PROVIDERS[provider]: api_key, **({"api_url": api_url} if api_url else {})}
+    return {"default": {"BACKEND": f"anymail.backends.{provider}.EmailBackend", "OPTIONS": options}}
+
+
 if EMAIL_PROVIDER == "mailbox":
     MAILERS = {"default": {"BACKEND": "masthead.ops.mailbox.MailboxBackend"}}
 elif EMAIL_PROVIDER in _EMAIL_API_PROVIDERS:
@@ -347,15 +356,7 @@ elif EMAIL_PROVIDER in _EMAIL_API_PROVIDERS:
         raise ImproperlyConfigured(
             f"EMAIL_PROVIDER={EMAIL_PROVIDER} needs EMAIL_PROVIDER_API_KEY (or EMAIL_PROVIDER_API_KEY_FILE)"
         )
-    MAILERS = {
-        "default": {
-            "BACKEND": f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend",
-            "OPTIONS": {
-                _EMAIL_API_PROVIDERS[EMAIL_PROVIDER]: _email_api_key,
-                **({"api_url": _email_api_url} if _email_api_url else {}),
-            },
-        }
-    }
+    MAILERS = email_api_mailers(EMAIL_PROVIDER, api_key=_email_api_key, api_url=_email_api_url)
 elif _email_host:
     MAILERS = {
         "default": {

@@ -7,7 +7,7 @@
 Everything happens in a throwaway SQLite database under a temporary MASTHEAD_VAR_DIR (removed afterwards): the
 settings that would point elsewhere (DATABASE_URL, REDIS_URL, ...) are removed from the environment first, as
 bench/_server.py does for its servers. It seeds the due subscriptions with bulk_create, then runs the renewal
-job (``billing.actions.renewals_run``, what the periodic task calls) and prints the total time, renewals per
+job (``billing.lifecycle.renewals_run``, what the periodic task calls) and prints the total time, renewals per
 second, queries per renewal (counted on a sample), and duplicate charges, which must be 0. It then runs the job
 again, which must find nothing to do. The figures go to bench/out/renewals.json.
 """
@@ -85,7 +85,7 @@ def run(count: int, *, workers: int, declined: float) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from masthead.billing import actions
+    from masthead.billing import lifecycle
     from masthead.billing.models import Subscription
 
     # The sample: the first SAMPLE subscriptions, renewed one by one with their queries counted.
@@ -93,7 +93,7 @@ def run(count: int, *, workers: int, declined: float) -> dict:
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         for pk in sample:
-            actions.subscription_renew(subscription=Subscription(pk=pk), now=now)
+            lifecycle.subscription_renew(subscription=Subscription(pk=pk), now=now)
         sample_seconds = time.perf_counter() - started
     queries_per_renewal = len(captured.captured_queries) / len(sample)
 
@@ -103,12 +103,12 @@ def run(count: int, *, workers: int, declined: float) -> dict:
 
     def work(index: int) -> None:
         try:
-            renewed[index] = actions.renewals_run(now=now)
+            renewed[index] = lifecycle.renewals_run(now=now)
         finally:
             connection.close()
 
     if workers == 1:
-        renewed[0] = actions.renewals_run(now=now)
+        renewed[0] = lifecycle.renewals_run(now=now)
     else:
         threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
         for thread in threads:
@@ -117,7 +117,7 @@ def run(count: int, *, workers: int, declined: float) -> dict:
             thread.join()
     elapsed = time.perf_counter() - started
     total_renewed = sum(renewed) + len(sample)
-    rerun = actions.renewals_run(now=now)
+    rerun = lifecycle.renewals_run(now=now)
 
     figures = {"count": count, "workers": workers, "seed_seconds": round(seeded, 1)}
     figures |= {

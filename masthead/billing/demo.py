@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from masthead.billing import actions
+from masthead.billing import actions, lifecycle
 from masthead.billing.gateways.base import CardDetails
 from masthead.billing.models import Offer, Plan
 from masthead.lib import clock
@@ -70,7 +70,7 @@ def build(*, now: dt.datetime, subscriber, lapsed) -> None:
             customer=customer, card=_card(FAILS_LATER, now), idempotency_key="demo:lapsed-card", actor="demo"
         )
         subscription.save(update_fields=["payment_method"])
-        actions.subscription_renew(subscription=subscription, now=renewed_at, actor="demo")
+        lifecycle.subscription_renew(subscription=subscription, now=renewed_at, actor="demo")
     finally:
         clock.use(previous)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from masthead.billing import actions, stripe_handlers
+from masthead.billing import lifecycle, stripe_handlers
 from masthead.billing.models import ProviderEvent
 
 Handler = Callable[[ProviderEvent], None]
@@ -15,12 +15,12 @@ Handler = Callable[[ProviderEvent], None]
 
 def _charge_succeeded(event: ProviderEvent) -> None:
     charge = event.payload
-    actions.payment_reconcile(gateway=event.provider, charge_id=charge["id"], succeeded=True)
+    lifecycle.payment_reconcile(gateway=event.provider, charge_id=charge["id"], succeeded=True)
 
 
 def _charge_failed(event: ProviderEvent) -> None:
     charge = event.payload
-    actions.payment_reconcile(
+    lifecycle.payment_reconcile(
         gateway=event.provider,
         charge_id=charge["id"],
         succeeded=False,

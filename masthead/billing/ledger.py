@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from masthead.billing.models import Counter, LedgerEntry
 
@@ -52,8 +53,10 @@ def next_number(name: str = "invoice", *, prefix: str = "INV") -> str:
     locked until it commits, so a rolled-back checkout gives its number back.
     """
     assert transaction.get_connection().in_atomic_block, "next_number runs inside the invoice's transaction"
-    Counter.objects.get_or_create(name=name)
-    counter = Counter.objects.select_for_update().get(name=name)
-    counter.value += 1
-    counter.save(update_fields=["value"])
-    return f"{prefix}-{counter.value:06d}"
+    # The UPDATE locks the row until the commit (a concurrent one waits, then adds to the committed value), and the
+    # increment happens in the database, so reading it back needs no lock of its own.
+    if not Counter.objects.filter(name=name).update(value=F("value") + 1):
+        Counter.objects.get_or_create(name=name)  # the sequence's first number
+        Counter.objects.filter(name=name).update(value=F("value") + 1)
+    value = Counter.objects.filter(name=name).values_list("value", flat=True).get()
+    return f"{prefix}-{value:06d}"

@@ -231,6 +231,8 @@ class Subscription(models.Model):
     payment_method = models.ForeignKey(PaymentMethod, on_delete=models.SET_NULL, null=True, blank=True)
     # The gateway's id for it when the gateway runs the subscription (Stripe's sub_…); empty for the sandbox.
     gateway_id = models.CharField(max_length=100, blank=True, default="", db_index=True)
+    # Why staff should look at this subscription (an introductory offer withdrawn, for example); empty when all is well.
+    staff_flag = models.CharField("flagged for staff", max_length=255, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,8 +22,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from masthead.billing import ledger
+from masthead.billing.gateways.base import CardInfo
 from masthead.billing.models import (
     CheckoutAttempt,
     Customer,
@@ -400,6 +402,8 @@ def checkout_completed(*, session: Mapping[str, Any], seen_at: int, actor: str =
     if session.get("mode") != "subscription" or not session.get("subscription"):
         return None
     metadata = session.get("metadata") or {}
+    # The card was typed on Stripe's page: masthead learns its fingerprint only now, from the subscription.
+    card = _subscription_card(_id(session["subscription"])) if metadata.get("offer") else None
     with transaction.atomic():
         subscription = _subscription_for(
             _id(session["subscription"]), customer=_id(session.get("customer")), metadata=metadata
@@ -415,15 +419,8 @@ def checkout_completed(*, session: Mapping[str, Any], seen_at: int, actor: str =
             attempt.reader = subscription.reader
             attempt.error_code = ""
             attempt.save()
-        if subscription.offer is not None and not Redemption.objects.filter(reader=subscription.reader).exists():
-            # Checkout collects the card on Stripe's page, so masthead never sees its fingerprint before paying:
-            # once-per-reader holds by account; the subscription stands in for the card.
-            Redemption.objects.create(
-                reader=subscription.reader,
-                offer=subscription.offer,
-                subscription=subscription,
-                card_fingerprint=f"stripe:{subscription.gateway_id}",
-            )
+        if subscription.offer is not None:
+            _redeem(subscription, card=card, actor=actor)
         ledger.record(
             "checkout.succeeded",
             actor=actor,
@@ -437,6 +434,109 @@ def checkout_completed(*, session: Mapping[str, Any], seen_at: int, actor: str =
             stripe_session=session.get("id", ""),
         )
         return subscription
+
+
+# --- once per reader, after the fact ---------------------------------------------------------------------
+
+OFFER_WITHDRAWN = "offer.withdrawn"
+
+
+def _stripe():
+    """The Stripe gateway, or None when this process is not configured to talk to Stripe."""
+    from masthead.billing.gateways import get_gateway
+
+    gateway = get_gateway()
+    return gateway if gateway.name == PROVIDER else None
+
+
+def _subscription_card(stripe_id: str) -> CardInfo | None:
+    """The card a Stripe subscription charges, or None when it cannot be known (no card, no Stripe)."""
+    gateway = _stripe()
+    return gateway.subscription_card(stripe_id) if gateway is not None else None
+
+
+def _redeem(subscription: Subscription, *, card: CardInfo | None, actor: str) -> None:
+    """Record that ``subscription``'s reader used its introductory offer, once per reader and per card.
+
+    With Checkout the card is typed on Stripe's page, after masthead's checks, so
+    "once per card" can only be enforced afterwards: when the card (or the account)
+    already redeemed an introductory offer, the offer is withdrawn from the next
+    period on (``_withdraw``). Safe to repeat: a subscription is redeemed once.
+    """
+    if (
+        Redemption.objects.filter(subscription=subscription).exists()
+        or LedgerEntry.objects.filter(subscription=subscription, kind=OFFER_WITHDRAWN).exists()
+    ):
+        return  # handled already
+    fingerprint = card.fingerprint if card is not None else f"stripe:{subscription.gateway_id}"
+    earlier = _earlier_redemption(subscription, fingerprint)
+    if earlier is None:
+        try:
+            with transaction.atomic():
+                Redemption.objects.create(
+                    reader=subscription.reader,
+                    offer=subscription.offer,
+                    subscription=subscription,
+                    card_fingerprint=fingerprint,
+                )
+            return
+        except IntegrityError:
+            # Another checkout with the same card (or account) redeemed a moment ago; its row is committed now.
+            earlier = _earlier_redemption(subscription, fingerprint)
+            if earlier is None:
+                raise
+    _withdraw(subscription, earlier=earlier, card=card, by_card=earlier.card_fingerprint == fingerprint, actor=actor)
+
+
+def _earlier_redemption(subscription: Subscription, fingerprint: str) -> Redemption | None:
+    """A redemption by the same card or the same account for another subscription; None when there is none."""
+    same = Q(card_fingerprint=fingerprint)
+    if subscription.reader_id is not None:
+        same |= Q(reader_id=subscription.reader_id)
+    return Redemption.objects.filter(same).exclude(subscription=subscription).select_related("offer").first()
+
+
+def _withdraw(subscription: Subscription, *, earlier: Redemption, card: CardInfo | None, by_card: bool, actor: str):
+    """Take an introductory offer away from a subscription whose card or account had one before.
+
+    The first period, already paid at the introductory price through Checkout,
+    stays as it is; the discount is removed at Stripe, so every later period is
+    charged the plan's price. A ledger entry says why, and the subscription is
+    flagged for staff (who may also ask for the difference, or let it be).
+    """
+    if subscription.reader_id is not None and not Redemption.objects.filter(reader=subscription.reader).exists():
+        # The reader has now had an introductory period: by account, they may not have another.
+        Redemption.objects.create(
+            reader=subscription.reader,
+            offer=subscription.offer,
+            subscription=subscription,
+            card_fingerprint=f"stripe:{subscription.gateway_id}",
+        )
+    gateway = _stripe()
+    if gateway is not None:
+        gateway.subscription_discounts_remove(
+            subscription.gateway_id, idempotency_key=f"offer-withdrawn:{subscription.gateway_id}"
+        )
+    why = "card" if by_card else "account"
+    ledger.record(
+        OFFER_WITHDRAWN,
+        actor=actor,
+        reader=subscription.reader,
+        subscription=subscription,
+        offer=subscription.offer.code,
+        why=why,
+        card=f"{card.brand} {card.last4}" if card is not None else "",
+        earlier_subscription=earlier.subscription_id,
+        earlier_offer=earlier.offer.code,
+        discount_removed=gateway is not None,
+    )
+    subscription.offer_terms = None  # masthead's schedule says what Stripe now charges: the plan's price
+    subscription.staff_flag = (
+        f"Introductory offer {subscription.offer.code} withdrawn: this {why} had an introductory offer before "
+        f"(subscription {earlier.subscription_id}). The first period was charged at the introductory price; "
+        + ("later periods are charged the plan's price." if gateway else "remove the discount in Stripe.")
+    )[:255]
+    subscription.save(update_fields=["offer_terms", "staff_flag"])
 
 
 def charge_refunded(*, charge: Mapping[str, Any], actor: str = ACTOR) -> Invoice | None:

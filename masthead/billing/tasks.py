@@ -25,27 +25,27 @@ def retry_provider_events() -> int:
 @task()
 def renew_subscriptions() -> int:
     """Renew every subscription whose period has ended (or end it, when it was set to cancel)."""
-    from masthead.billing import actions
+    from masthead.billing import lifecycle
 
-    return actions.renewals_run()
+    return lifecycle.renewals_run()
 
 
 @periodic(every=dt.timedelta(minutes=15))
 @task()
 def retry_renewals() -> int:
     """Charge again the past-due renewals whose retry (``BILLING_RETRY_DAYS``) is due."""
-    from masthead.billing import actions
+    from masthead.billing import lifecycle
 
-    return actions.retries_run()
+    return lifecycle.retries_run()
 
 
 @periodic(every=dt.timedelta(hours=1))
 @task()
 def send_reminders() -> int:
     """Mail the offer-ending and annual-renewal reminders that are due, once each."""
-    from masthead.billing import actions
+    from masthead.billing import lifecycle
 
-    return actions.reminders_run()
+    return lifecycle.reminders_run()
 
 
 @periodic(every=dt.timedelta(hours=24))

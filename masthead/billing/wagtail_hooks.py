@@ -147,12 +147,14 @@ class SubscriptionEditView(EditView):
 
 class SubscriptionViewSet(ModelViewSet):
     model = Subscription
+    # Written on every renewal: tracking their references would queue one task per row saved.
+    add_to_reference_index = False
     inspect_view_class = SubscriptionInspectView
     edit_view_class = SubscriptionEditView
     icon = "user"
     menu_label = "Subscriptions"
     add_to_admin_menu = False
-    list_display = ["reader", "plan", "status", "current_period_end", "cancel_at_period_end"]
+    list_display = ["reader", "plan", "status", "current_period_end", "cancel_at_period_end", "staff_flag"]
     list_filter = ["status"]
     search_fields = ["reader__email"]
     inspect_view_enabled = True
@@ -163,6 +165,8 @@ class SubscriptionViewSet(ModelViewSet):
 
 class InvoiceViewSet(ModelViewSet):
     model = Invoice
+    # Written on every renewal: tracking their references would queue one task per row saved.
+    add_to_reference_index = False
     icon = "doc-full"
     menu_label = "Invoices"
     add_to_admin_menu = False
@@ -176,6 +180,8 @@ class InvoiceViewSet(ModelViewSet):
 
 class LedgerViewSet(ModelViewSet):
     model = LedgerEntry
+    # Written on every renewal: tracking their references would queue one task per row saved.
+    add_to_reference_index = False
     icon = "list-ul"
     menu_label = "Ledger"
     add_to_admin_menu = False

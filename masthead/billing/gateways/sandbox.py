@@ -241,10 +241,13 @@ class SandboxGateway(Gateway):
         with transaction.atomic():
             existing = _by_key(SandboxCharge, idempotency_key)
             if existing is None:
-                customer = _get(SandboxCustomer, customer_id, "customer")
-                card = _get(SandboxCard, payment_method_id, "payment method")
-                if card.customer_id != customer.id:
+                card = SandboxCard.objects.select_related("customer").filter(pk=payment_method_id).first()
+                if card is None or card.customer_id != customer_id:
+                    # The customer is looked up on its own only to say which of the two is wrong.
+                    customer = _get(SandboxCustomer, customer_id, "customer")
+                    card = _get(SandboxCard, payment_method_id, "payment method")
                     raise ValueError(f"payment method {card.id} does not belong to customer {customer.id}")
+                customer = card.customer
                 decline_code, message = _charge_outcome(card, now=clock.now())
                 existing, created = _create_once(
                     SandboxCharge,
@@ -263,7 +266,7 @@ class SandboxGateway(Gateway):
                 )
                 if created:
                     kind = "charge.succeeded" if existing.succeeded else "charge.failed"
-                    _emit(kind, charge_object(existing))
+                    _emit(kind, charge_object(existing, new=True))
             _same_request(
                 existing,
                 idempotency_key,
@@ -457,9 +460,10 @@ def payment_method_object(card: SandboxCard) -> dict[str, Any]:
     }
 
 
-def charge_object(charge: SandboxCharge) -> dict[str, Any]:
-    """The charge as Stripe's ``data.object`` shows it: currency in lower case, refunds listed oldest first."""
-    refunds = sorted(charge.refunds.all(), key=lambda refund: (refund.created, refund.id))
+def charge_object(charge: SandboxCharge, *, new: bool = False) -> dict[str, Any]:
+    """The charge as Stripe's ``data.object`` shows it: currency in lower case, refunds listed oldest first.
+    ``new``: the charge was made just now, so it has no refunds to look up."""
+    refunds = [] if new else sorted(charge.refunds.all(), key=lambda refund: (refund.created, refund.id))
     return {
         "id": charge.id,
         "object": "charge",

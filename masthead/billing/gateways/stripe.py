@@ -255,6 +255,27 @@ class StripeGateway(Gateway):
         with _requests_refused():
             return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
 
+    def subscription_card(self, subscription_id: str) -> CardInfo | None:
+        """The card a subscription charges: its default payment method, which Checkout sets to the card the reader
+        typed on Stripe's page. None when it has none, or when it is not a card."""
+        with _requests_refused():
+            sub = self.client.v1.subscriptions.retrieve(subscription_id, {"expand": ["default_payment_method"]})
+        method = sub.to_dict().get("default_payment_method")
+        if isinstance(method, str):  # not expanded (an older API version): read it on its own
+            with _requests_refused():
+                method = self.client.v1.payment_methods.retrieve(method).to_dict()
+        if not method or method.get("type", "card") != "card" or not method.get("card"):
+            return None
+        return card_info(method)
+
+    def subscription_discounts_remove(self, subscription_id: str, *, idempotency_key: str) -> dict[str, Any]:
+        """Take every discount off a subscription: its next invoice and those after charge the full price, and
+        what was invoiced already stays as it is (no proration). Returns the subscription as plain data."""
+        # An empty string is how Stripe's form encoding says "none" (an empty list would send nothing at all).
+        params: dict[str, Any] = {"discounts": "", "proration_behavior": "none"}
+        with _requests_refused():
+            return self.client.v1.subscriptions.update(subscription_id, params, _once(idempotency_key)).to_dict()
+
     def customer_charges(self, customer_id: str) -> list[dict[str, Any]]:
         """The customer's most recent charges (up to 100), as plain data."""
         with _requests_refused():

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from masthead.billing import actions
+from masthead.billing import actions, lifecycle
 from masthead.billing.models import Subscription
 from masthead.billing.tests.conftest import card, new_key
 
@@ -55,7 +55,8 @@ class Notices(list):
 @pytest.fixture
 def notices(monkeypatch) -> Notices:
     sent = Notices()
-    monkeypatch.setattr(actions, "notify", lambda kind, **kwargs: sent.append((kind, kwargs)))
+    for module in (actions, lifecycle):  # both send mail
+        monkeypatch.setattr(module, "notify", lambda kind, **kwargs: sent.append((kind, kwargs)))
     return sent
 
 
