@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "masthead.metering",
     "masthead.paywall",
     "masthead.billing",
+    "masthead.newsletters",
     "masthead.ops",
     "masthead.billing.sandbox",
     "wagtail.contrib.forms",
@@ -387,6 +388,18 @@ else:
         "EMAIL_HOST is required outside demo mode (the SMTP server for outgoing mail), "
         "unless EMAIL_PROVIDER names an email API provider"
     )
+
+# --- Newsletters ------------------------------------------------------------------
+
+# Recipients per batch: one worker job, one connection to the mail transport.
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 500, minimum=1, maximum=10_000)
+# How long a double opt-in confirmation link works.
+NEWSLETTER_CONFIRM_HOURS = env_int("NEWSLETTER_CONFIRM_HOURS", 48, minimum=1, maximum=24 * 30)
+# The shared secret (user:password) the email provider sends with bounce and complaint webhooks.
+ANYMAIL_WEBHOOK_SECRET = env_secret("ANYMAIL_WEBHOOK_SECRET", "") or ""
+if ANYMAIL_WEBHOOK_SECRET and ":" not in ANYMAIL_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password, e.g. a random one from openssl rand")
+ANYMAIL = {"WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET} if ANYMAIL_WEBHOOK_SECRET else {}
 
 # --- Wagtail -------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("masthead.accounts.urls")),
     path("account/", include("masthead.accounts.account_urls")),
     path("", include("masthead.billing.urls")),
+    path("", include("masthead.newsletters.urls")),
     path("", include("masthead.content.urls")),
     # Wagtail's page tree serves everything else (the front page, sections, articles),
     # through a route cache in front of Wagtail's own serve view.

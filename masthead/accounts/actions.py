@@ -37,6 +37,7 @@ def account_delete(*, reader: User, actor: User) -> None:
     and the reader's meter windows are forgotten.
     """
     from masthead.billing.actions import reader_billing_close
+    from masthead.newsletters.actions import reader_newsletters_forget
 
     if actor.pk != reader.pk and not actor.is_staff:
         raise PermissionDenied("only the reader or staff may delete an account")
@@ -44,6 +45,7 @@ def account_delete(*, reader: User, actor: User) -> None:
     with transaction.atomic():
         session_keys = _session_keys(reader)
         reader_billing_close(reader=reader, actor=actor)
+        reader_newsletters_forget(reader=reader)
         reader.delete()
         transaction.on_commit(lambda: _forget(reader_id, session_keys))
     logger.info("account %s deleted by %s", reader_id, "the reader" if actor.pk == reader_id else f"staff {actor.pk}")

@@ -36,10 +36,12 @@ def export(request):
     """A download of everything kept about the signed-in reader, and nobody else."""
     # Imported here: billing's export is added alongside this view and may load later.
     from masthead.billing.selectors import export_for
+    from masthead.newsletters.selectors import export_for as newsletters_export_for
 
     reader = request.user
     data = selectors.reader_export(reader, current_session_key=request.session.session_key, now=clock.now())
     data["billing"] = export_for(reader)
+    data["newsletters"] = newsletters_export_for(reader)
     response = JsonResponse(data, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="account.json"'
     add_never_cache_headers(response)

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from masthead.content.demo import loader
+from masthead.newsletters import demo as newsletters_demo
 from masthead.ops.staticfiles import collect_if_changed
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         if not loader.is_seeded():
             self.stdout.write("demo: seeding the newsroom (about ten seconds)")
             loader.build()
+        newsletters_demo.ensure()
         collect_if_changed(verbosity=0)
         self._welcome()
         if no_serve:
