@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "masthead.newsletters",
     "masthead.ops",
     "masthead.billing.sandbox",
+    "masthead.api",
+    "ninja",
+    "corsheaders",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -120,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Answers cross-origin requests to /api/ only, and only from API_CORS_ORIGINS (none by default).
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,6 +252,39 @@ OFFER_TOKEN_MAX_AGE_HOURS = env_int("OFFER_TOKEN_MAX_AGE_HOURS", 24, minimum=1, 
 PAYWALL_CRAWLERS = env_list("PAYWALL_CRAWLERS", ["Googlebot", "Bingbot"])
 if unknown := set(PAYWALL_CRAWLERS) - {"Googlebot", "Bingbot"}:
     raise ImproperlyConfigured(f"PAYWALL_CRAWLERS may name Googlebot and Bingbot, not {', '.join(sorted(unknown))}")
+
+# --- App API -------------------------------------------------------------------
+
+# Web origins whose scripts may call /api/ from a browser (CORS). None by default: native apps need none.
+API_CORS_ORIGINS = env_list("API_CORS_ORIGINS", [])
+for _origin in API_CORS_ORIGINS:
+    if not _origin.startswith(("https://", "http://")) or _origin.count("/") != 2:
+        raise ImproperlyConfigured(
+            f"API_CORS_ORIGINS must list origins such as https://app.example.com (scheme and host, no path), "
+            f"not {_origin!r}"
+        )
+CORS_ALLOWED_ORIGINS = API_CORS_ORIGINS
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False  # apps send a bearer token, never the site's cookies
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+
+
+def _rate(name: str, value: str) -> str:
+    """A rate such as ``300/m``: requests per second (s), minute (m), hour (h) or day (d)."""
+    value = value.strip()
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in {"s", "m", "h", "d"}):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 300/m (per s, m, h or d), not {value!r}")
+    return value
+
+
+# Requests per app token, device or (without either) client address, across the API.
+API_RATE_LIMIT = _rate("API_RATE_LIMIT", env_str("API_RATE_LIMIT", "600/m"))
+# Log-in attempts and emailed log-in codes, per client address.
+API_AUTH_RATE_LIMIT = _rate("API_AUTH_RATE_LIMIT", env_str("API_AUTH_RATE_LIMIT", "10/m"))
+# django-ninja's throttles read the client address from REMOTE_ADDR only: TrustedProxyMiddleware has
+# already put the real client there, and X-Forwarded-For from anyone else must not count.
+NINJA_NUM_PROXIES = 0
 
 # --- Auth ----------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("accounts/", include("masthead.accounts.urls")),
     path("account/", include("masthead.accounts.account_urls")),
+    path("", include("masthead.api.urls")),
     path("", include("masthead.billing.urls")),
     path("", include("masthead.newsletters.urls")),
     path("", include("masthead.content.urls")),

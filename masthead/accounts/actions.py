@@ -34,8 +34,10 @@ def account_delete(*, reader: User, actor: User) -> None:
     Billing is closed first (cancelling anything that would charge again), in
     the same transaction, so a failure there leaves the account as it was.
     After commit, every browser still signed in as the reader is signed out
-    and the reader's meter windows are forgotten.
+    and the reader's meter windows are forgotten. The reader's app tokens are
+    revoked in the same transaction: an app holding one is signed out at once.
     """
+    from masthead.accounts.tokens import app_tokens_revoke_all
     from masthead.billing.actions import reader_billing_close
     from masthead.newsletters.actions import reader_newsletters_forget
 
@@ -43,6 +45,7 @@ def account_delete(*, reader: User, actor: User) -> None:
         raise PermissionDenied("only the reader or staff may delete an account")
     reader_id = reader.pk
     with transaction.atomic():
+        app_tokens_revoke_all(reader=reader)
         session_keys = _session_keys(reader)
         reader_billing_close(reader=reader, actor=actor)
         reader_newsletters_forget(reader=reader)

@@ -44,3 +44,59 @@ class User(AbstractUser):
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "username"}
         super().save(*args, **kwargs)
+
+
+class AppToken(models.Model):
+    """An app's key to a reader's account: a bearer token kept only as its SHA-256 digest.
+
+    Named after the device it was issued to ("Kenji's iPad"). Revoking it ends
+    that device's access at its very next request.
+    """
+
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="app_tokens")
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    # The anonymous app install it was issued on, if any: its reads are mirrored there, as a browser's are.
+    device = models.ForeignKey("accounts.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["reader", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Device(models.Model):
+    """An anonymous app install: its id is the meter's device reader id (``d:<id>``).
+
+    The app holds a bearer token for it, kept here only as its SHA-256 digest.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"device {self.id}"
+
+
+class LoginCode(models.Model):
+    """A one-time log-in code emailed to a reader for an app, kept only as its digest."""
+
+    reader = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"log-in code for {self.reader_id}"

@@ -75,4 +75,17 @@ def reader_export(reader: User, *, current_session_key: str | None, now: dt.date
             for session in reader_sessions(reader)
         ],
         "meter": reader_meter(reader, now=now),
+        "apps": reader_apps(reader),
     }
+
+
+def reader_apps(reader: User) -> list[dict[str, Any]]:
+    """The reader's live app tokens by name (never the token itself, which is not kept), oldest first."""
+    from masthead.accounts.models import AppToken
+
+    return [
+        {"name": name, "signed_in": created_at, "last_used": last_used_at}
+        for name, created_at, last_used_at in AppToken.objects.filter(reader=reader, revoked_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("name", "created_at", "last_used_at")
+    ]

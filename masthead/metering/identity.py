@@ -2,7 +2,7 @@
 
 The anonymous id is minted lazily, only when a metered decision needs it, so
 pages that never consult the meter (free articles, sections) set no cookie and
-stay cacheable. An app install will present a device id the same way.
+stay cacheable. An app install presents a device id instead (``AppReader``).
 
 The cookie is Django's signed cookie (``set_signed_cookie`` / ``get_signed_cookie``
 with ``SALT``): the id, the time it was signed and an HMAC-SHA256 of both. Every
@@ -263,6 +263,10 @@ class RequestReader:
             self._cookie_id = cookies.reader_id(self.request, signed) if signed else None
         return self._cookie_id
 
+    def known_anonymous(self) -> ReaderId | None:
+        """The browser's anonymous id if it sent a genuine one; never mints one."""
+        return ReaderId("cookie", self.cookie_id) if self.cookie_id else None
+
     def anonymous(self) -> ReaderId:
         """The browser's anonymous id, minting one (set on the response) when it has none."""
         if self.cookie_id is None:
@@ -272,6 +276,36 @@ class RequestReader:
 
     def current(self) -> ReaderId:
         """The account when logged in, otherwise the anonymous id."""
+        user = getattr(self.request, "user", None)
+        if user is not None and user.is_authenticated:
+            return account_reader(user.pk)
+        return self.anonymous()
+
+
+class AppReader:
+    """The reader behind an API request (``request.reader`` there): an app install, never a cookie.
+
+    ``device_id`` is the anonymous device the app registered (``d:<id>``), or
+    None for an app signed in to an account without one. It offers what the
+    paywall's gate asks of ``RequestReader``: an app never mints an id, never
+    has a browser cookie to merge, and its anonymous id is its device's.
+    """
+
+    minted = False
+    cookie_id = None  # an app has no browser cookie: nothing to merge on a decision
+
+    def __init__(self, request, device_id: str | None):
+        self.request = request
+        self.device_id = device_id
+
+    def anonymous(self) -> ReaderId | None:
+        """The device's id; None when the app presented no device."""
+        return ReaderId("device", self.device_id) if self.device_id else None
+
+    known_anonymous = anonymous
+
+    def current(self) -> ReaderId | None:
+        """The account when signed in, otherwise the device (None when neither)."""
         user = getattr(self.request, "user", None)
         if user is not None and user.is_authenticated:
             return account_reader(user.pk)

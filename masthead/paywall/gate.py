@@ -11,7 +11,7 @@ from masthead.lib import clock
 from masthead.lib.dates import publication_zone
 from masthead.metering import decision as meter
 from masthead.metering import events, policy
-from masthead.metering.identity import account_reader
+from masthead.metering.identity import ReaderId, account_reader
 from masthead.metering.rules import Segment
 from masthead.metering.stores import get_store
 from masthead.metering.windows import window_for
@@ -35,7 +35,12 @@ def from_referral(referer: str, domains: tuple[str, ...]) -> bool:
 
 
 def article_decision(request, article) -> meter.Decision:
-    """Decide, record the view when metered, and log the decision."""
+    """Decide, record the view when metered, and log the decision.
+
+    The reader is ``request.user`` and ``request.reader``: on the web, the
+    session's account and the browser's cookie (``RequestReader``); through the
+    API, the app token's account and the app's device (``AppReader``).
+    """
     if not settings.METER_ENABLED:
         return meter.Decision(True, meter.Reason.FREE_ARTICLE, rules_version=0)
     rules = policy.current_rules()
@@ -58,11 +63,13 @@ def article_decision(request, article) -> meter.Decision:
         decision = outcome
         if signed_in:
             reader_key = account_reader(user.pk).key
-        elif request.reader.cookie_id:
-            reader_key = request.reader.anonymous().key
+        elif (known := request.reader.known_anonymous()) is not None:
+            reader_key = known.key
     else:
         store = get_store()
         reader_id = account_reader(user.pk) if signed_in else request.reader.anonymous()
+        if reader_id is None:  # an app that presented neither an account nor a device: the API never lets one in
+            raise ValueError("a metered decision needs a reader: an account or an anonymous id")
         reader_key = reader_id.key
         if signed_in:
             _merge_anonymous_reads(request, store, rules, outcome.window, now)
@@ -98,8 +105,11 @@ def _mirror_into_browser(request, store, rules, article_id: int, now) -> None:
     Without this, a reader who used up an account's allowance could log out and
     find the browser's own, untouched anonymous allowance waiting.
     """
-    # A browser that logged in before it ever had an anonymous id gets one now.
+    # A browser that logged in before it ever had an anonymous id gets one now; an app
+    # signed in without registering a device has none to mirror into.
     browser = request.reader.anonymous()
+    if browser is None:
+        return
     window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
     store.consume(browser.key, window, article_id, MIRROR_LIMIT, now, new_reader=request.reader.minted)
 
@@ -117,3 +127,23 @@ def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:
     anonymous_window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
     store.merge(f"c:{anonymous}", anonymous_window, account_reader(request.user.pk).key, account_window, now)
     session[MERGED_SESSION_KEY] = anonymous
+
+
+def merge_anonymous_reads(anonymous: ReaderId, user) -> None:
+    """Fold an anonymous reader's window (an app's device) into ``user``'s account, as logging in on the web does.
+
+    The same step as a browser's first metered read after logging in: the
+    anonymous window is left as it was and the account keeps the union. A
+    subscriber is not metered, so there is nothing to merge into.
+    """
+    if not settings.METER_ENABLED:
+        return
+    rules = policy.current_rules()
+    allowance = rules.allowances.get(reader_standing(user).segment)
+    if allowance is None:
+        return
+    now = clock.now()
+    zone = publication_zone()
+    anonymous_window = window_for(rules.allowance(Segment.ANONYMOUS), now, zone)
+    account_window = window_for(allowance, now, zone)
+    get_store().merge(anonymous.key, anonymous_window, account_reader(user.pk).key, account_window, now)
