@@ -61,10 +61,10 @@ def _session_keys(reader: User) -> list[str]:
 
 
 def _forget(reader_id: int, session_keys: list[str]) -> None:
+    from masthead.metering.actions import reader_meter_forget
     from masthead.metering.identity import account_reader
-    from masthead.metering.stores import get_store
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
     for key in session_keys:
         store(session_key=key).delete()
-    get_store().forget(account_reader(reader_id).key)
+    reader_meter_forget(reader_key=account_reader(reader_id).key)
