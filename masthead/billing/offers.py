@@ -5,6 +5,12 @@ request carries a token that the paywall prompt minted: signed, expiring, and
 bound to the reader and the offer. The token names the reader by the meter's
 reader key (``a:<account>`` or ``c:<browser>``), so a token copied to another
 browser or account is worthless.
+
+A token minted in the app for an anonymous install (``d:<device>``) is the one
+exception: the app opens checkout in a browser, which cannot show that it is
+that install, so such a token is accepted from any browser until it expires
+(``OFFER_TOKEN_MAX_AGE_HOURS``). It is still only ever shown on the app's
+paywall, for one offer.
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ def check_token(token: str, *, offer_code: str, reader_keys: set[str]) -> None:
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise TokenProblem("This offer link is not valid. Press Subscribe on a story to see our offers.") from None
-    if code != offer_code or reader_key not in reader_keys:
+    if code != offer_code or (reader_key not in reader_keys and not reader_key.startswith("d:")):
         raise TokenProblem("This offer link was made for someone else. Press Subscribe on a story to see our offers.")
 
 
