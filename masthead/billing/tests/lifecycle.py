@@ -4,11 +4,9 @@ a record of the notices asked for, and workers racing each other."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 
 from masthead.billing import actions, lifecycle
 from masthead.billing.models import Subscription
@@ -61,25 +59,3 @@ def notices(monkeypatch) -> Notices:
 
 
 UTC = dt.UTC
-
-
-def workers(count: int, work) -> list:
-    """Run ``work`` in ``count`` threads released together; returns what each returned (or raised)."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # reported by the assertions below
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results

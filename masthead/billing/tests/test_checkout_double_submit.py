@@ -8,7 +8,7 @@ from masthead.billing import actions
 from masthead.billing.models import Payment, Subscription
 from masthead.billing.sandbox.models import SandboxCharge
 from masthead.billing.tests.conftest import Catalogue, card, new_key
-from masthead.billing.tests.lifecycle import workers
+from masthead.lib.tests.threads import workers
 
 
 @pytest.mark.django_db

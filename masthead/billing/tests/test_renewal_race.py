@@ -11,7 +11,8 @@ from masthead.billing.models import Invoice, Payment, Subscription
 from masthead.billing.pricing import add_months
 from masthead.billing.sandbox.models import SandboxCharge
 from masthead.billing.tests.conftest import Catalogue
-from masthead.billing.tests.lifecycle import subscribe, workers
+from masthead.billing.tests.lifecycle import subscribe
+from masthead.lib.tests.threads import workers
 
 START = dt.datetime(2027, 3, 15, 9, 0, tzinfo=dt.UTC)
 

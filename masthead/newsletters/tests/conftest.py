@@ -150,30 +150,3 @@ def send_now(issue: Issue) -> None:
     actions.issue_schedule(issue=issue, at=None, actor=None)
     sending.prepare(issue.pk)
     sending.drain(issue_id=issue.pk)
-
-
-def workers(count: int, work) -> list:
-    """Run ``work`` in ``count`` threads released together; returns what each returned (or raised).
-
-    Each thread closes its database connection when done.
-    """
-    from django.db import connection
-
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # reported by the caller's assertions
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results

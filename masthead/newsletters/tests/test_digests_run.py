@@ -6,9 +6,10 @@ import datetime as dt
 import pytest
 
 from masthead.lib import clock
+from masthead.lib.tests.threads import workers
 from masthead.newsletters import actions
 from masthead.newsletters.models import Issue, Newsletter
-from masthead.newsletters.tests.conftest import make_newsletter, workers
+from masthead.newsletters.tests.conftest import make_newsletter
 
 
 def digest_newsletter(sections, *, due):

@@ -4,9 +4,10 @@ from collections import Counter
 
 import pytest
 
+from masthead.lib.tests.threads import workers
 from masthead.newsletters import actions, sending
 from masthead.newsletters.models import Batch, Delivery, Issue
-from masthead.newsletters.tests.conftest import confirmed, make_issue, make_newsletter, workers
+from masthead.newsletters.tests.conftest import confirmed, make_issue, make_newsletter
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
