@@ -7,18 +7,27 @@ three (with Redis as the cache, each is a round trip and an unpickling). The
 memo lives from Django's ``request_started`` to ``request_finished``; outside a
 request (a worker, a command, a test calling ``current_rules()`` directly)
 every call asks the cache. A save of the rules empties it at once.
+
+What the shared cache holds is a short **stamp**, ``<version>:<random>``, not the
+rules: each process keeps the rules it loaded under the stamp it loaded them
+for, so a request pays for fetching a short string rather than unpickling the
+rules (which cost more than the rest of the meter's decision). A process that
+meets a stamp it does not know loads that version from the database and adopts
+the stamp; it never replaces it, so processes never retire each other's copies.
+A save deletes the stamp, and the next request everywhere loads afresh.
 """
 
 from __future__ import annotations
 
 import contextvars
+import uuid
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 
 from masthead.metering.rules import Allowance, Rules, Segment, WindowKind
 
-CACHE_KEY = "metering:rules"
+CACHE_KEY = "metering:rules-stamp"
 # With per-process caches, other processes pick up a change within this time.
 CACHE_SECONDS = 30
 
@@ -63,16 +72,41 @@ def current_rules() -> Rules:
     memo = _this_request.get()
     if memo:
         return memo[0]
-    rules = cache.get(CACHE_KEY)
+    stamp = cache.get(CACHE_KEY)
+    rules = _loaded.get(stamp) if stamp is not None else None
     if rules is None:
-        from masthead.metering.models import MeterRulesVersion
-
-        latest = MeterRulesVersion.objects.order_by("-number").first()
-        rules = from_snapshot(latest.snapshot, latest.number) if latest else Rules()
-        cache.set(CACHE_KEY, rules, CACHE_SECONDS)
+        rules, stamp = _load(stamp)
     if memo is not None:
         memo.append(rules)
     return rules
+
+
+# The rules this process has loaded, by the stamp they were loaded for (a few at most).
+_loaded: dict[str, Rules] = {}
+_LOADED_MAX = 8
+
+
+def _load(stamp: str | None) -> tuple[Rules, str]:
+    """The rules a stamp names (the latest when there is no stamp, which is then made); kept for this process."""
+    from masthead.metering.models import MeterRulesVersion
+
+    row = None
+    if stamp is not None:
+        number = stamp.partition(":")[0]
+        row = MeterRulesVersion.objects.filter(number=int(number)).first() if number.isdigit() else None
+    if row is None:
+        row = MeterRulesVersion.objects.order_by("-number").first()
+        made = f"{row.number if row else 0}:{uuid.uuid4().hex}"
+        # Another process may have made one meanwhile: theirs stands, and this one adopts it.
+        cache.add(CACHE_KEY, made, CACHE_SECONDS)
+        stamp = cache.get(CACHE_KEY) or made
+        if stamp.partition(":")[0] != str(row.number if row else 0):
+            row = MeterRulesVersion.objects.filter(number=int(stamp.partition(":")[0])).first()
+    rules = from_snapshot(row.snapshot, row.number) if row else Rules()
+    if len(_loaded) >= _LOADED_MAX:
+        _loaded.clear()
+    _loaded[stamp] = rules
+    return rules, stamp
 
 
 def forget_cached_rules() -> None:

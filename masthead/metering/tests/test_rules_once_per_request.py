@@ -7,6 +7,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from masthead.metering import policy
+from masthead.metering.models import MeterRulesVersion
 from masthead.metering.rules import Rules
 
 
@@ -45,7 +46,25 @@ def test_it_asks_the_cache_every_time_outside_a_request(db):
 def test_it_sees_a_save_made_during_the_request(db):
     with a_request():
         assert policy.current_rules().version == 0
-        newer = Rules(version=7)
+        MeterRulesVersion.objects.create(number=7, snapshot=policy.snapshot(Rules(countdown_from=4)))
         policy.forget_cached_rules()
-        with mock.patch.object(policy.cache, "get", return_value=newer):
-            assert policy.current_rules() is newer
+        newer = policy.current_rules()
+        assert (newer.version, newer.countdown_from) == (7, 4)
+
+
+def test_processes_share_one_stamp_and_never_replace_each_others(db):
+    MeterRulesVersion.objects.create(number=3, snapshot=policy.snapshot(Rules(countdown_from=1)))
+    first = policy.current_rules()
+    stamp = policy.cache.get(policy.CACHE_KEY)
+    policy._loaded.clear()  # another process: it has loaded nothing yet
+
+    second = policy.current_rules()
+
+    assert policy.cache.get(policy.CACHE_KEY) == stamp
+    assert second == first
+    assert (second.version, second.countdown_from) == (3, 1)
+
+
+def test_a_request_does_not_unpickle_the_rules(db):
+    policy.current_rules()
+    assert isinstance(policy.cache.get(policy.CACHE_KEY), str)
