@@ -2,8 +2,8 @@
 
 THE PAYWALL HOLDS IN EMAIL: a message is a copy nobody can take back, forwarded and archived anywhere, so every
 story appears as its headline, dek, lead-in and a link, whatever its access. The lead-in is the article's own
-(``ArticlePage.cached_lead_in_blocks`` under the current meter rules), the same cut the site and the paywall
-make; no text past it is ever read here.
+(``ArticlePage.lead_in_blocks`` of the live body under the current meter rules), the same cut the site and the
+paywall make; no text past it is ever read here.
 
 An issue is rendered once, with ``UNSUBSCRIBE_PLACEHOLDER`` where each recipient's link goes; ``message`` fills it
 in per recipient, so sending 100,000 messages renders the templates once.
@@ -78,7 +78,9 @@ def issue_articles(issue) -> list:
 
 def story(article, rules) -> Story:
     """``article`` as an issue shows it, cut at the lead-in the site uses under ``rules``."""
-    split = article.cached_lead_in_blocks(rules)
+    # Worked out afresh, not from the lead-in cache: that is keyed by the latest revision, which may be a draft
+    # whose cut differs from the live body's. An issue renders a handful of stories once.
+    split = article.lead_in_blocks(rules)
     items = article.body_text_items()[:split]
     return Story(
         headline=article.title,
@@ -133,7 +135,7 @@ def message(
         to=[to],
         headers={
             "Message-ID": message_id,
-            "List-Id": f"{_one_line(newsletter.name)} <{newsletter.slug}.{mail_domain()}>",
+            "List-Id": f"{_list_phrase(newsletter.name)} <{newsletter.slug}.{mail_domain()}>",
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
@@ -145,6 +147,12 @@ def message(
 def _one_line(value: str) -> str:
     """``value`` with line breaks made spaces: a header must never carry one (header injection)."""
     return " ".join(value.split())
+
+
+def _list_phrase(name: str) -> str:
+    """The newsletter's name as List-Id's phrase (RFC 2919): one line, without the angle brackets and quotes
+    that would make the list's id ambiguous."""
+    return _one_line(name.replace("<", " ").replace(">", " ").replace('"', " "))
 
 
 class NewsletterMessage(EmailMultiAlternatives):
@@ -166,11 +174,21 @@ class NewsletterMessage(EmailMultiAlternatives):
     def message(self, *, policy=email.policy.default):
         if policy is not email.policy.SMTP or self.attachments or self.cc or self.reply_to or self.bcc:
             return super().message(policy=policy)
+        if not self.envelope_sender.isascii() or not all(_envelope(to).isascii() for to in self.to):
+            # An internationalised domain is written as IDNA (punycode) in the headers: Django's own writer does it.
+            return super().message(policy=policy)
         return WireMessage(self)
 
 
 class WireMessage:
-    """The RFC 5322 bytes of a ``NewsletterMessage``: a multipart/alternative with base64 UTF-8 parts."""
+    """The RFC 5322 bytes of a ``NewsletterMessage``: a multipart/alternative with base64 UTF-8 parts.
+
+    Every header is on one logical line (no CR or LF from any value: no header injection). The headers that are
+    the same on every message of an issue (Subject, From, List-Id) are folded by the standard library's SMTP
+    policy (RFC 2047 encoded words for non-ASCII, lines under 78 octets) once and remembered; the per-recipient
+    ones (To, Message-ID, List-Unsubscribe) are plain ASCII written as they are, and anything else falls back to
+    the same folding. No line is ever longer than 998 octets.
+    """
 
     def __init__(self, mail: EmailMultiAlternatives):
         self.mail = mail
@@ -185,11 +203,11 @@ class WireMessage:
         lines = [
             "MIME-Version: 1.0",
             f'Content-Type: multipart/alternative; boundary="{boundary}"',
-            f"Subject: {_header(str(mail.subject))}",
-            f"From: {_address(mail.from_email)}",
-            f"To: {', '.join(_address(to) for to in mail.to)}",
+            _folded("Subject", _one_line(str(mail.subject))),
+            _folded("From", _one_line(str(mail.from_email))),
+            _header_line("To", ", ".join(_one_line(str(to)) for to in mail.to)),
             f"Date: {formatdate(usegmt=True)}",
-            *(f"{name}: {_header(str(value))}" for name, value in mail.extra_headers.items()),
+            *(_header_line(str(name), str(value)) for name, value in mail.extra_headers.items()),
             "",
         ]
         parts = [(mail.body, "text/plain"), *((content, mimetype) for content, mimetype in mail.alternatives)]
@@ -206,12 +224,28 @@ class WireMessage:
         return "\r\n".join(lines).replace("\n", "\r\n").replace("\r\r\n", "\r\n").encode("ascii")
 
 
-def _header(value: str) -> str:
-    """A header value on one line, RFC 2047-encoded when it is not ASCII."""
-    from email.header import Header
+_SIMPLE_HEADER_LENGTH = 998 - 80  # a plain ASCII value up to this long is written as it is (name included < 998)
+_ONE_PER_ISSUE = {"subject", "from", "list-id", "list-unsubscribe-post"}
 
+
+def _header_line(name: str, value: str) -> str:
+    """``name: value`` for the wire: plain ASCII as it is, anything else folded by the standard library."""
     value = _one_line(value)
-    return value if value.isascii() else Header(value, "utf-8").encode(maxlinelen=998)
+    if name.lower() in _ONE_PER_ISSUE:
+        return _folded(name, value)
+    if value.isascii() and len(value) <= _SIMPLE_HEADER_LENGTH:
+        return f"{name}: {value}"
+    return _fold(name, value)
+
+
+@functools.lru_cache(maxsize=256)  # the same on every message of an issue
+def _folded(name: str, value: str) -> str:
+    return _fold(name, value)
+
+
+def _fold(name: str, value: str) -> str:
+    """``name: value`` folded by ``email.policy.SMTP`` (RFC 2047 for non-ASCII), without the final CRLF."""
+    return email.policy.SMTP.fold(name, value).removesuffix("\r\n")
 
 
 @functools.lru_cache(maxsize=256)
@@ -219,17 +253,6 @@ def _envelope(value: str) -> str:
     from email.utils import parseaddr
 
     return parseaddr(value)[1]
-
-
-@functools.lru_cache(maxsize=256)  # the sender is the same on every message of an issue
-def _address(value: str) -> str:
-    """``value`` as an address header: a bare ASCII address as it is, a display name RFC 2047-encoded."""
-    if value.isascii() and "<" not in value and "," not in value and "\n" not in value:
-        return value
-    from email.utils import formataddr, parseaddr
-
-    name, addr = parseaddr(value)
-    return formataddr((_one_line(name), addr), charset="utf-8")
 
 
 def unsubscribe_url(signup_id: int) -> str:

@@ -6,6 +6,7 @@ Facts only. Signing up, composing, scheduling and sending are actions (``actions
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,12 +94,19 @@ class Newsletter(models.Model):
 
     def sender(self) -> str:
         """The From header: ``Name <address>``."""
-        from email.utils import formataddr, parseaddr
+        from email.utils import formataddr
 
-        default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-        return formataddr(
-            (self.from_name or default_name or settings.PUBLICATION_NAME, self.from_email or default_address)
-        )
+        default_name, default_address = _parsed_address(settings.DEFAULT_FROM_EMAIL)
+        name = self.from_name or default_name or settings.PUBLICATION_NAME
+        # One line, whatever was typed: formataddr then quotes any character special in an address.
+        return formataddr((" ".join(name.split()), (self.from_email or default_address).strip()))
+
+
+@functools.lru_cache(maxsize=8)  # asked once per message sent: the standard library's parser is slow
+def _parsed_address(value: str) -> tuple[str, str]:
+    from email.utils import parseaddr
+
+    return parseaddr(value)
 
 
 class Signup(models.Model):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=10)  # a claim older than this belongs to a dead worker
 RENEW_EVERY = 50  # messages between lease renewals
+RENEW_AFTER = LEASE / 5  # and at least this often, however slowly the server answers
 MAX_ATTEMPTS = 5  # claims of one batch before its remaining deliveries are given up as failed
 
 
@@ -83,6 +85,14 @@ def prepare(issue_id: int, *, now: dt.datetime | None = None) -> list[int]:
     if not claimed:
         return []
     issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
+    if not issue.html_body and (refused := _not_sendable(issue)):
+        # Nothing written yet: back to a draft the editor can fix and schedule again, rather than a send of an
+        # inactive newsletter or of an issue whose stories were all unpublished since it was scheduled.
+        Issue.objects.filter(pk=issue.pk, status=Issue.Status.PREPARING).update(
+            status=Issue.Status.DRAFT, send_at=None, claimed_at=None
+        )
+        logger.warning("issue %s not sent, back to draft: %s", issue.pk, refused)
+        return []
     if not issue.html_body:
         rendered = compose.render_issue(issue)
         issue.html_body, issue.text_body, issue.started_at = rendered.html, rendered.text, now
@@ -106,6 +116,15 @@ def prepare(issue_id: int, *, now: dt.datetime | None = None) -> list[int]:
     finish_if_done(issue.pk, now=clock.now())
     logger.info("issue %s prepared: %s batches", issue.pk, number)
     return list(Batch.objects.filter(issue=issue, status=Batch.Status.PENDING).values_list("pk", flat=True))
+
+
+def _not_sendable(issue: Issue) -> str:
+    """Why ``issue`` cannot start sending now, or "" when it can."""
+    if not issue.newsletter.active:
+        return "its newsletter is inactive"
+    if not compose.issue_articles(issue):
+        return "it has no live stories"
+    return ""
 
 
 def _write_batch(issue: Issue, number: int, page: list[tuple[int, str, int | None]], after: int) -> None:
@@ -189,12 +208,16 @@ def _send(issue: Issue, batch: Batch, token: str, queued: list, result: BatchRes
         return
     emails = [email for _, email, _ in queued]
     suppressed = set(Suppression.objects.filter(email__in=emails).values_list("email", flat=True))
-    # Readers who unsubscribed after the issue was prepared are not sent it.
-    gone = set(
-        Signup.objects.filter(pk__in=[s for _, _, s in queued if s])
-        .exclude(status=Signup.Status.CONFIRMED)
-        .values_list("pk", flat=True)
+    # Readers who unsubscribed after the issue was prepared are not sent it, nor, on a subscribers-only
+    # newsletter, readers whose subscription ended since (a batch may go out long after it was prepared).
+    signups = list(
+        Signup.objects.filter(pk__in=[s for _, _, s in queued if s]).values_list("pk", "status", "reader_id")
     )
+    gone = {pk for pk, status, _ in signups if status != Signup.Status.CONFIRMED}
+    if issue.newsletter.for_subscribers:
+        readers = {pk: reader for pk, _, reader in signups}
+        entitled = _entitled_readers({reader for reader in readers.values() if reader})
+        gone |= {pk for pk, reader in readers.items() if reader not in entitled}
     rendered = compose.Rendered(subject=issue.subject, html=issue.html_body, text=issue.text_body)
     newsletter = issue.newsletter
     connection = mailers.default
@@ -202,6 +225,7 @@ def _send(issue: Issue, batch: Batch, token: str, queued: list, result: BatchRes
         connection.open()
     except (OSError, smtplib.SMTPException) as exc:
         raise TransportDown(f"cannot connect: {exc}") from exc
+    renewed = time.monotonic()
     try:
         for count, (delivery_id, email, signup_id) in enumerate(queued, 1):
             if email in suppressed or signup_id in gone or signup_id is None:
@@ -215,8 +239,12 @@ def _send(issue: Issue, batch: Batch, token: str, queued: list, result: BatchRes
                 result.sent += 1
             else:
                 result.failed += 1
-            if count % RENEW_EVERY == 0 and not _renew(batch, token):
-                raise TransportDown("the batch's claim was taken over; stopping")
+            # Renew by count and by time: a server answering slowly must not let the lease lapse under a live
+            # worker (another would then claim the batch and send its queued rows too).
+            if count % RENEW_EVERY == 0 or time.monotonic() - renewed > RENEW_AFTER.total_seconds():
+                if not _renew(batch, token):
+                    raise TransportDown("the batch's claim was taken over; stopping")
+                renewed = time.monotonic()
     finally:
         try:
             connection.close()
@@ -241,6 +269,9 @@ def _deliver(connection, mail, delivery_id: int) -> bool:
         raise TransportDown(f"temporary failure {exc.smtp_code}") from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise TransportDown(str(exc)) from exc
+    except ValueError as exc:  # this address cannot be written (e.g. a non-ASCII local part): its failure alone
+        _mark(delivery_id, Delivery.Status.FAILED, error=_reason(exc))
+        return False
     except Exception as exc:
         if _is_recipient_refusal(exc):
             _mark(delivery_id, Delivery.Status.FAILED, error=_reason(exc))
@@ -310,10 +341,12 @@ def _release(batch: Batch, token: str, reason: str) -> None:
     """Hand an interrupted batch back: pending again, or given up after ``MAX_ATTEMPTS`` claims."""
     attempts = Batch.objects.filter(pk=batch.pk).values_list("attempts", flat=True).first() or 0
     if attempts >= MAX_ATTEMPTS:
-        Delivery.objects.filter(batch=batch, status=Delivery.Status.QUEUED).update(
-            status=Delivery.Status.FAILED, error=f"gave up after {attempts} attempts: {reason}"[:300]
-        )
-        Batch.objects.filter(pk=batch.pk, claim=token).update(status=Batch.Status.DONE, finished_at=clock.now())
+        with transaction.atomic():
+            # Only while the claim is still ours: a worker that took the batch over is sending those rows.
+            if Batch.objects.filter(pk=batch.pk, claim=token).update(status=Batch.Status.DONE, finished_at=clock.now()):
+                Delivery.objects.filter(batch=batch, status=Delivery.Status.QUEUED).update(
+                    status=Delivery.Status.FAILED, error=f"gave up after {attempts} attempts: {reason}"[:300]
+                )
         finish_if_done(batch.issue_id, now=clock.now())
     else:
         Batch.objects.filter(pk=batch.pk, claim=token).update(status=Batch.Status.PENDING, claim="", claimed_at=None)
@@ -327,6 +360,14 @@ def finish_if_done(issue_id: int, *, now: dt.datetime) -> bool:
     return bool(
         Issue.objects.filter(pk=issue_id, status=Issue.Status.SENDING).update(status=Issue.Status.SENT, finished_at=now)
     )
+
+
+def finish_stalled(*, now: dt.datetime) -> int:
+    """Mark sent the sending issues with no batch left (a worker died between its last batch and the issue);
+    returns how many."""
+    open_batches = [Batch.Status.PENDING, Batch.Status.SENDING]
+    stalled = Issue.objects.filter(status=Issue.Status.SENDING).exclude(batches__status__in=open_batches)
+    return sum(finish_if_done(pk, now=now) for pk in stalled.values_list("pk", flat=True))
 
 
 def claimable_batches(now: dt.datetime, *, issue_id: int | None = None, stalled: bool = False) -> list[int]:

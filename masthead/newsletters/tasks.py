@@ -53,10 +53,12 @@ def send_due_issues() -> int:
 @periodic(every=dt.timedelta(minutes=5))
 @task()
 def resume_batches() -> int:
-    """Queue again the batches nobody is sending: released after a transport failure, or a dead worker's."""
+    """Queue again the batches nobody is sending (released after a transport failure, or a dead worker's), and
+    mark sent the issues a dead worker left with every batch done."""
     from masthead.lib import clock
     from masthead.newsletters import sending
 
+    sending.finish_stalled(now=clock.now())
     batches = sending.claimable_batches(clock.now(), stalled=True)
     for batch_id in batches:
         send_batch.enqueue(batch_id=batch_id)

@@ -62,6 +62,8 @@ def signup(request):
     email = request.POST.get("email", "").strip()
     try:
         validate_email(email)
+        if len(email) > Signup._meta.get_field("email").max_length:
+            raise ValidationError("too long")
     except ValidationError:
         response = render(request, "newsletters/signup_invalid.html", {"email": email}, status=400)
         return _never_cached(response)

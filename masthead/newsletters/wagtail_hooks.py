@@ -14,7 +14,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
-from wagtail.admin.views.generic.models import EditView, InspectView
+from wagtail.admin.views.generic.models import DeleteView, EditView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import Button
 
@@ -38,6 +38,16 @@ class NewsletterForm(WagtailAdminModelForm):
         return newsletter
 
 
+class NewsletterDeleteView(DeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        newsletter = get_object_or_404(Newsletter, pk=kwargs.get("pk"))
+        if Issue.objects.filter(newsletter=newsletter).exists():
+            # Its issues (and their delivery figures) must stay: the database refuses, so say so first.
+            messages.error(request, "This newsletter has issues, so it cannot be deleted: make it inactive instead.")
+            return redirect(reverse("newsletter:edit", args=[newsletter.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+
 class NewsletterViewSet(ModelViewSet):
     model = Newsletter
     name = "newsletter"
@@ -49,6 +59,7 @@ class NewsletterViewSet(ModelViewSet):
     list_filter = ["audience", "active", "digest_enabled"]
     inspect_view_enabled = True
     edit_handler = ObjectList(Newsletter.panels, base_form_class=NewsletterForm)
+    delete_view_class = NewsletterDeleteView
 
 
 def _issue_buttons(issue: Issue) -> list:
@@ -88,6 +99,16 @@ class IssueEditView(EditView):
         return super().dispatch(request, *args, **kwargs)
 
 
+class IssueDeleteView(DeleteView):
+    def dispatch(self, request, *args, **kwargs):
+        issue = get_object_or_404(Issue, pk=kwargs.get("pk"))
+        if not issue.editable:
+            # Its deliveries are the record of who got it (and what a resumed send must skip): they stay.
+            messages.error(request, "This issue has been sent (or is being sent), so it cannot be deleted.")
+            return redirect(reverse("newsletter_issue:inspect", args=[issue.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+
 class IssueViewSet(ModelViewSet):
     model = Issue
     name = "newsletter_issue"
@@ -97,6 +118,7 @@ class IssueViewSet(ModelViewSet):
     add_to_admin_menu = False
     inspect_view_class = IssueInspectView
     edit_view_class = IssueEditView
+    delete_view_class = IssueDeleteView
     inspect_view_enabled = True
     list_display = ["subject", "newsletter", "kind", "status", "send_at", "finished_at"]
     list_filter = ["newsletter", "status", "kind"]
@@ -132,6 +154,11 @@ class SuppressionViewSet(ModelViewSet):
 
 
 class SuppressionForm(WagtailAdminModelForm):
+    def clean_email(self):
+        # Lower-cased before the uniqueness check, so a known address in other capitals is refused as a duplicate
+        # on the form instead of failing on save.
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
     def save(self, commit=True):
         suppression = super().save(commit=False)
         suppression.email = suppression.email.strip().lower()

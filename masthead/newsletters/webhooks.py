@@ -27,5 +27,23 @@ def on_tracking_event(sender, event, esp_name: str = "", **kwargs) -> None:
     reason = SUPPRESSING.get(event.event_type)
     if reason is None or not event.recipient:
         return
+    email = str(event.recipient).strip()
+    if not _is_address(email):
+        # Not an address we could have sent to: answering with an error would only make the provider retry.
+        logger.warning("%s %s event for a recipient that is not an address: %r", esp_name, event.event_type, email)
+        return
     detail = str(event.reject_reason or event.description or "")
-    actions.suppression_add(email=event.recipient, reason=reason, detail=detail, provider=esp_name)
+    actions.suppression_add(email=email, reason=reason, detail=detail, provider=esp_name)
+
+
+def _is_address(value: str) -> bool:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if len(value) > Suppression._meta.get_field("email").max_length:
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True

@@ -56,3 +56,14 @@ def test_it_suppresses_an_address_by_hand(client, editor):
     assert response.status_code == 302, response.content.decode()[:2000]
     suppression = Suppression.objects.get()
     assert (suppression.email, suppression.reason) == ("gone@example.com", "manual")
+
+
+def test_it_refuses_an_address_already_suppressed_in_other_capitals(client, editor):
+    from masthead.newsletters.models import Suppression
+
+    client.force_login(editor)
+    data = {"reason": "manual", "detail": ""}
+    client.post("/admin/newsletters/suppressions/new/", {**data, "email": "gone@example.com"})
+    response = client.post("/admin/newsletters/suppressions/new/", {**data, "email": "GONE@example.com"})
+    assert response.status_code == 200 and "already exists" in response.content.decode()
+    assert Suppression.objects.count() == 1

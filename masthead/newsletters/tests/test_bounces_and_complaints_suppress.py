@@ -90,3 +90,9 @@ def test_it_ignores_events_that_do_not_suppress(webhook):
     }
     assert webhook(delivered).status_code == 200
     assert not Suppression.objects.exists()
+
+
+def test_it_answers_a_bounce_for_a_malformed_recipient_without_an_error(webhook):
+    for recipient in ("not an address", "x" * 300 + "@example.com"):
+        assert webhook(bounce(recipient)).status_code == 200
+    assert not Suppression.objects.exists()

@@ -26,3 +26,21 @@ def test_it_sends_only_the_lead_in_of_a_locked_story(smtp, newsroom, subscriber,
         for locked in range(2, 6):
             assert f"{marker}p{locked}w" not in part
         assert f"{marker} subheading" not in part
+
+
+def test_it_cuts_at_the_live_bodys_lead_in_whatever_the_cache_holds(smtp, newsroom, subscriber):
+    from django.core.cache import cache
+
+    from masthead.metering.policy import current_rules
+
+    story = newsroom.by_access(Access.SUBSCRIBERS)
+    # A lead-in remembered for another body (a draft revision's cut, say) says the whole story is free to read.
+    cache.set(f"article:lead-in:{story.pk}:{story.latest_revision_id}:{current_rules().version}", 99, 600)
+    briefing = make_newsletter()
+    confirmed(briefing, subscriber.email, reader=subscriber)
+
+    send_now(make_issue(briefing, [story]))
+
+    message = smtp.to(subscriber.email)
+    for part in (body_text(message), body_html(message)):
+        assert "subsp1w39" in part and "subsp2w" not in part

@@ -92,3 +92,18 @@ def test_it_queues_again_only_the_batches_nobody_will_send(newsroom, settings):
     assert sending.claimable_batches(now, stalled=True) == [first, second]  # the third's job is still queued
     later = now + sending.LEASE * 2
     assert sending.claimable_batches(later, stalled=True) == [first, second, third]
+
+
+def test_it_finishes_an_issue_whose_last_batch_was_done_by_a_worker_that_died(smtp, newsroom):
+    from masthead.newsletters import tasks
+
+    briefing = make_newsletter()
+    confirmed(briefing, "zoe@example.com")
+    issue = make_issue(briefing, newsroom.articles[:1])
+    actions.issue_schedule(issue=issue, at=None, actor=None)
+    sending.prepare(issue.pk)
+    sending.drain(issue_id=issue.pk)
+    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SENDING, finished_at=None)  # died before this
+
+    assert tasks.resume_batches.call() == 0
+    assert Issue.objects.get().status == Issue.Status.SENT

@@ -29,3 +29,23 @@ def test_it_sends_an_everyone_newsletter_to_all(smtp, newsroom, reader, subscrib
         confirmed(briefing, user.email, reader=user)
     send_now(make_issue(briefing, newsroom.articles[:1]))
     assert sorted(smtp.recipients()) == ["reader@example.com", "subscriber@example.com"]
+
+
+def test_it_leaves_out_a_reader_whose_subscription_ended_before_their_batch(smtp, newsroom, subscriber):
+    import datetime as dt
+
+    from masthead.lib import clock
+    from masthead.newsletters import actions, sending
+
+    insider = make_newsletter(slug="insider", audience="subscribers")
+    confirmed(insider, subscriber.email, reader=subscriber)
+    issue = make_issue(insider, newsroom.articles[:1])
+    actions.issue_schedule(issue=issue, at=None, actor=None)
+    sending.prepare(issue.pk)
+    long_ago = clock.now() - dt.timedelta(days=90)  # ended, and past any grace period
+    Subscription.objects.filter(reader=subscriber).update(status=Subscription.Status.CANCELED, paid_through=long_ago)
+
+    sending.drain(issue_id=issue.pk)
+
+    assert smtp.recipients() == []
+    assert Delivery.objects.get().status == Delivery.Status.SUPPRESSED
