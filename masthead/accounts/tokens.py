@@ -159,6 +159,10 @@ def login_code_check(*, reader: User, code: str) -> bool:
 
 
 def _code_digest(code: str) -> str:
-    """Codes are short: keyed with SECRET_KEY, so a leaked table cannot be reversed by trying every code."""
-    normalised = "".join(code.split()).upper()
+    """Codes are short: keyed with SECRET_KEY, so a leaked table cannot be reversed by trying every code.
+
+    Only letters and digits count, in any case: the dash allauth prints for readability ("BCDF-GHJK") and any
+    spaces may be typed or left out, as allauth's own check allows.
+    """
+    normalised = "".join(char for char in code if char.isalnum()).upper()
     return hmac.new(settings.SECRET_KEY.encode(), normalised.encode(), hashlib.sha256).hexdigest()

@@ -30,9 +30,12 @@ def decode(cursor: str) -> tuple[dt.datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, pk = json.loads(raw)
         published_at = dt.datetime.fromisoformat(stamp)
-    except (ValueError, TypeError):
+        # In UTC, as every cursor we give out is: a time near the ends of the calendar with a far
+        # offset ("9999-12-31T23:00-23:00") cannot be converted, and the database would refuse it.
+        published_at = published_at.astimezone(dt.UTC) if published_at.tzinfo is not None else None
+    except (ValueError, TypeError, OverflowError):
         raise BadCursor(cursor) from None
-    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63 or published_at.tzinfo is None:
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63 or published_at is None:
         raise BadCursor(cursor)
     return published_at, pk
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
@@ -110,6 +110,15 @@ def install(api) -> None:
         return error_response(api, request, 404, CODES[404], "Not found.")
 
     api.add_exception_handler(ObjectDoesNotExist, not_found)
+
+    @api.exception_handler(SuspiciousOperation)
+    def unreadable(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django answers these 400 and logs them to django.security, as here: a body over
+        # DATA_UPLOAD_MAX_MEMORY_SIZE is the client's doing, never a server error.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
+        too_big = isinstance(exc, RequestDataTooBig)
+        message = "The request body is too large." if too_big else "This request cannot be read."
+        return error_response(api, request, 400, CODES[400], message)
 
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
+from masthead.api.inputs import Text
+
 
 class RenditionOut(Schema):
     size: Literal["small", "medium", "large"]
@@ -51,9 +53,9 @@ class ArticlePageOut(Schema):
 
 
 class ArticleListIn(Schema):
-    section: str | None = Field(None, max_length=255, description="A section's slug.")
-    topic: str | None = Field(None, max_length=100, description="A topic's slug.")
-    cursor: str | None = Field(None, max_length=200, description="The next_cursor of the previous page.")
+    section: Text | None = Field(None, max_length=255, description="A section's slug.")
+    topic: Text | None = Field(None, max_length=100, description="A topic's slug.")
+    cursor: Text | None = Field(None, max_length=200, description="The next_cursor of the previous page.")
     limit: int = Field(20, ge=1, le=50)
 
 

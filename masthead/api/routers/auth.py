@@ -13,7 +13,8 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.core import ratelimit
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Router, Status
 
 from masthead.accounts import tokens
@@ -35,11 +36,12 @@ REFUSED = "The email address, password or code is not right."
     throttle=[reader_rate, auth_rate],
     summary="Sign in: get an app token",
 )
-def token_create(request: HttpRequest, payload: TokenIn):
+def token_create(request: HttpRequest, payload: TokenIn, response: HttpResponse):
     """Exchange email and password (or email and log-in code) for an app token named after the device.
 
     Send the device token as ``Authorization: Bearer mhd_…`` to carry the device's free articles into the account.
     """
+    patch_cache_control(response, no_store=True)  # it may carry a secret (RFC 6749, 5.1)
     email = payload.email.strip()
     if not ratelimit.consume(request, action="login_failed", key=email.lower(), dry_run=True):
         raise ApiError(429, "rate_limited", "Too many failed attempts for this address: wait and try again.")
@@ -85,8 +87,13 @@ def _verified(reader: User) -> bool:
     summary="Email a log-in code",
 )
 def code_request(request: HttpRequest, payload: CodeIn):
-    """Email a one-time log-in code to the address, if it has an account; then POST /auth/token with it."""
+    """Email a one-time log-in code to the address; then POST /auth/token with it.
+
+    An address without an account is sent the website's "no account" message instead, as the website's own
+    log-in by code does: either way one email goes out, so neither the answer nor its timing tells the two apart.
+    """
     from allauth.account.adapter import get_adapter
+    from allauth.account.internal.flows.signup import send_unknown_account_mail
 
     email = payload.email.strip()
     if not ratelimit.consume(request, action="request_login_code", key=email.lower()):
@@ -95,6 +102,8 @@ def code_request(request: HttpRequest, payload: CodeIn):
     if reader is not None:
         code = tokens.login_code_issue(reader=reader)
         get_adapter(request).send_mail("api/email/login_code", reader.email, {"code": code})
+    else:
+        send_unknown_account_mail(request, email)
     return Status(202, {"sent": True})
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from ninja import Field, Schema
 from pydantic import model_validator
 
+from masthead.api.inputs import Email, Text
+
 
 class TokenIn(Schema):
-    email: str = Field(..., min_length=3, max_length=254)
-    password: str | None = Field(None, min_length=1, max_length=4096, description="Give a password or a code.")
-    code: str | None = Field(None, min_length=1, max_length=32, description="A log-in code from POST /auth/code.")
-    device_name: str = Field(..., min_length=1, max_length=100, description='Shown to the reader: "Kenji\'s iPad".')
+    email: Text = Field(..., min_length=3, max_length=254)
+    password: Text | None = Field(None, min_length=1, max_length=4096, description="Give a password or a code.")
+    code: Text | None = Field(None, min_length=1, max_length=32, description="A log-in code from POST /auth/code.")
+    device_name: Text = Field(..., min_length=1, max_length=100, description='Shown to the reader: "Kenji\'s iPad".')
 
     @model_validator(mode="after")
     def one_secret(self):
@@ -27,7 +29,7 @@ class TokenOut(Schema):
 
 
 class CodeIn(Schema):
-    email: str = Field(..., min_length=3, max_length=254)
+    email: Email = Field(..., min_length=3, max_length=254)
 
 
 class CodeOut(Schema):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 from ninja import Router, Status
 
 from masthead.accounts import tokens
@@ -16,12 +17,13 @@ router = Router(tags=["devices"])
 @router.post(
     "", response=responses({201: DeviceOut}), auth=None, throttle=[reader_rate, auth_rate], summary="Register a device"
 )
-def device_create(request: HttpRequest):
+def device_create(request: HttpRequest, response: HttpResponse):
     """Register this app install: its token names an anonymous reader, metered like a browser's cookie.
 
     Call it once, on first launch, and keep the token: a new device starts a new meter window, so
     registrations are rate limited per client address as log-ins are.
     """
+    patch_cache_control(response, no_store=True)  # it carries a secret
     device, secret = tokens.device_create()
     return Status(201, {"token": secret, "device_id": device.pk})
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
+from masthead.api.inputs import Text
+
 
 class NewsletterOut(Schema):
     slug: str
@@ -20,6 +22,6 @@ class NewsletterListOut(Schema):
 
 
 class NewsletterPreferencesIn(Schema):
-    subscribed: list[str] = Field(
+    subscribed: list[Text] = Field(
         ..., max_length=100, description="The slugs of every newsletter to receive; all others are unsubscribed."
     )

@@ -3,6 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core import signing
 
 from masthead.api.tests.conftest import read_all_through_api
 from masthead.billing import offers
@@ -36,8 +37,10 @@ def test_the_prompt_offers_checkout_links_bound_to_the_device(device_api, catalo
         query = {key: values[0] for key, values in parse_qs(url.query).items()}
         assert query["offer"] == card.code
         offers.check_token(query["token"], offer_code=card.code, reader_keys={f"d:{device_api.device.pk}"})
+        # Minted for this device and this offer (a browser honours a device's token until it expires).
+        assert signing.loads(query["token"], salt=offers.SALT) == [card.code, f"d:{device_api.device.pk}"]
         with pytest.raises(offers.TokenProblem):
-            offers.check_token(query["token"], offer_code=card.code, reader_keys={"d:someone-else"})
+            offers.check_token(query["token"], offer_code="another-offer", reader_keys={f"d:{device_api.device.pk}"})
 
 
 def test_a_signed_in_readers_offers_are_bound_to_the_account(reader_api, reader, catalogue, story, other_stories):

@@ -13,6 +13,7 @@ def test_it_issues_a_named_token_that_works_and_is_stored_only_as_a_hash(api, cl
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["token"].startswith("mha_") and body["token_type"] == "bearer" and body["name"] == "Kenji's iPad"
+    assert "no-store" in response["Cache-Control"]
     row = AppToken.objects.get(pk=body["id"])
     assert row.reader == reader and row.name == "Kenji's iPad"
     assert row.digest == hashlib.sha256(body["token"].encode()).hexdigest()

@@ -44,7 +44,18 @@ def test_it_filters_by_section_and_by_topic(api, newsroom):
     assert sorted(budget) == sorted(a.pk for a in newsroom.articles if "Budget" in [t.name for t in a.topics.all()])
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "W10", "WyJ4IiwxXQ", "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwxXQ"])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "W10",
+        "WyJ4IiwxXQ",
+        "WyIyMDI2LTAxLTAxVDAwOjAwOjAwIiwxXQ",  # a time without a zone
+        "WyI5OTk5LTEyLTMxVDIzOjAwOjAwLTIzOjAwIiw1XQ",  # past the calendar's end once in UTC
+        "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzA1OjAwIiw1XQ",  # before its start once in UTC
+        "_w",  # not UTF-8 once decoded
+    ],
+)
 def test_a_cursor_we_did_not_give_out_is_422(api, newsroom, cursor):
     response = api.get("/articles", {"cursor": cursor})
     assert response.status_code == 422

@@ -11,6 +11,7 @@ def test_it_registers_a_device_with_a_token_kept_only_as_a_hash(api, db):
     assert response.status_code == 201
     body = response.json()
     assert body["token"].startswith("mhd_") and body["token_type"] == "bearer"
+    assert "no-store" in response["Cache-Control"]
     device = Device.objects.get()
     assert str(device.pk) == body["device_id"]
     assert device.digest == hashlib.sha256(body["token"].encode()).hexdigest()

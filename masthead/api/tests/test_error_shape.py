@@ -70,3 +70,36 @@ def test_an_unexpected_failure_is_500_in_the_shape(device_api, newsroom, monkeyp
     response = device_api.get(f"/articles/{newsroom.by_access('metered').pk}")
     assert response.status_code == 500
     assert error_of(response) == {"code": "server_error", "message": "Something went wrong on our side.", "fields": []}
+
+
+@pytest.mark.parametrize(("method", "path"), [("post", "/sections"), ("put", "/me"), ("get", "/auth/token")])
+def test_a_method_a_path_does_not_take_is_405_in_the_shape(reader_api, method, path):
+    response = getattr(reader_api.client, method)(f"/api/v1{path}")
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+    assert response["Allow"]
+
+
+def test_a_body_over_the_upload_limit_is_400_in_the_shape(api, db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = api.post("/auth/token", {"email": "a@example.com", "password": "x" * 2_000, "device_name": "Phone"})
+    assert response.status_code == 400
+    assert error_of(response) == {"code": "bad_request", "message": "The request body is too large.", "fields": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", "/auth/code", {"email": "a\x00@example.com"}),
+        ("post", "/auth/token", {"email": "a\x00@example.com", "password": "x", "device_name": "Phone"}),
+        ("post", "/auth/token", {"email": "a@example.com", "code": "ABCD-EFGH", "device_name": "Phone\x00"}),
+        ("get", "/articles", {"topic": "bud\x00get"}),
+        ("get", "/search", {"q": "harbour\x00"}),
+        ("put", "/newsletters", {"subscribed": ["brief\x00ing"]}),
+    ],
+)
+def test_a_nul_character_in_any_input_is_422_not_a_database_error(reader_api, method, path, data):
+    # PostgreSQL refuses NUL in any string it is given: it must be stopped at the door on every database.
+    response = getattr(reader_api, method)(path, data)
+    assert response.status_code == 422
+    assert error_of(response)["code"] == "validation_failed"

@@ -87,3 +87,13 @@ def test_signing_out_of_the_app_does_not_restore_free_articles(device_api, reade
     # Back on the device token: its own window holds the signed-in reads, as a browser's does.
     assert device_api.get("/meter").json()["remaining"] == 0
     assert access_of(device_api, story.page)["allowed"] is False
+
+
+def test_signing_in_again_with_the_same_device_gains_nothing(device_api, reader, other_stories):
+    read_all_through_api(device_api, other_stories[:3])
+    login = {"email": reader.email, "password": PASSWORD, "device_name": "iPad"}
+    for _ in range(3):  # the merge is a union: replaying it adds nothing and takes nothing away
+        assert device_api.post("/auth/token", login).status_code == 201
+    signed_in = ApiClient(Client(), device_api.post("/auth/token", login).json()["token"])
+    assert signed_in.get("/meter").json()["used"] == 3
+    assert device_api.get("/meter").json()["used"] == 3
