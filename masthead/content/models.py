@@ -316,10 +316,15 @@ class ArticlePage(ServedPage):
         )
 
     def cached_lead_in_blocks(self, rules) -> int:
-        """``lead_in_blocks``, remembered per revision and rules version (it parses the whole body)."""
+        """``lead_in_blocks`` of the live story, remembered per live revision and rules version (it parses the body).
+
+        Only for the page as stored, whose body is the live one: a draft shown in a preview
+        shares the page's id and revisions, and must not leave its own cut behind for the live
+        story (callers use ``lead_in_blocks`` for a preview).
+        """
         from django.core.cache import cache
 
-        key = f"article:lead-in:{self.pk}:{self.latest_revision_id}:{rules.version}"
+        key = f"article:lead-in:{self.pk}:{self.live_revision_id}:{rules.version}"
         split = cache.get(key)
         if split is None:
             split = self.lead_in_blocks(rules)
@@ -398,7 +403,8 @@ class ArticlePage(ServedPage):
         # No decision means a preview in the admin: editors see the whole story.
         decision = getattr(request, "paywall_decision", None)
         shows_full = decision is None or decision.allowed
-        split = self.cached_lead_in_blocks(rules)
+        preview = getattr(request, "is_preview", False)
+        split = self.lead_in_blocks(rules) if preview else self.cached_lead_in_blocks(rules)
         # Callables: the template evaluates them only on a fragment-cache miss, so a
         # cached page never deserialises its body.
         context.update(
