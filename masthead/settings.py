@@ -44,7 +44,9 @@ if not SECRET_KEY:
 if not (DEMO or DEBUG or TESTING) and SECRET_KEY == _demo_secret:
     raise ImproperlyConfigured("SECRET_KEY must not be the demo key outside demo mode")
 
-SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000" if (DEMO or DEBUG or TESTING) else "")
+# The port the built-in server listens on (masthead serve, masthead demo); the demo's SITE_URL follows it.
+PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+SITE_URL = env_url("SITE_URL", f"http://127.0.0.1:{PORT}" if (DEMO or DEBUG or TESTING) else "")
 if not SITE_URL:
     raise ImproperlyConfigured("SITE_URL is required, e.g. https://news.example.com")
 
@@ -465,7 +467,6 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 # --- Serving ----------------------------------------------------------------------
 
 HOST = env_str("HOST", "127.0.0.1")
-PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=256)
 WORKER_INTERVAL = env_int("WORKER_INTERVAL", 1, minimum=1, maximum=3600)
 

@@ -188,3 +188,22 @@ def test_the_cli_reports_configuration_errors_without_a_traceback():
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "masthead: configuration error: PORT must be a whole number, not 'eighty'"
+
+
+def test_the_demos_site_url_follows_its_port():
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.SITE_URL)"],
+        env={
+            "PATH": os.environ["PATH"],
+            "MASTHEAD_VAR_DIR": os.environ.get("MASTHEAD_VAR_DIR", str(ROOT / "var")),
+            "DJANGO_SETTINGS_MODULE": "masthead.settings",
+            "MASTHEAD_DEMO": "1",
+            "PORT": "8765",
+        },
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8765"
