@@ -163,14 +163,26 @@ def _write(rows: list[tuple]) -> None:
     from masthead.metering.stores.database import write_turn
 
     adapt = connection.ops.adapt_datetimefield_value
+    # On SQLite, unless queries are being logged or wrapped, the rows go to the bare connection's
+    # ``executemany``: one prepared statement stepped once per row, which costs a fraction of
+    # Django's cursor turning a hundred-row statement's placeholders into SQLite's.
+    bare = connection.vendor == "sqlite" and not (connection.queries_logged or connection.execute_wrappers)
     chunks = [rows[first : first + ROWS_PER_STATEMENT] for first in range(0, len(rows), ROWS_PER_STATEMENT)]
-    own = connection.get_autocommit() and (len(chunks) > 1 or connection.vendor == "postgresql")
-    with write_turn(), transaction.atomic() if own else contextlib.nullcontext(), connection.cursor() as cursor:
-        if own and connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        for chunk in chunks:
-            params = [value for row in chunk for value in (*row[:-1], adapt(row[-1]))]
-            cursor.execute(_insert_sql(connection.vendor, len(chunk)), params)
+    own = connection.get_autocommit() and (bare or len(chunks) > 1 or connection.vendor == "postgresql")
+    with write_turn(), transaction.atomic() if own else contextlib.nullcontext():
+        if bare:
+            with connection.wrap_database_errors:
+                connection.connection.executemany(
+                    _insert_sql(connection.vendor, 1).replace("%s", "?"),
+                    [(*row[:-1], adapt(row[-1])) for row in rows],
+                )
+            return
+        with connection.cursor() as cursor:
+            if own and connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            for chunk in chunks:
+                params = [value for row in chunk for value in (*row[:-1], adapt(row[-1]))]
+                cursor.execute(_insert_sql(connection.vendor, len(chunk)), params)
 
 
 def stop(timeout: float = 10.0) -> None:

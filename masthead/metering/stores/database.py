@@ -57,10 +57,15 @@ sqlite_writes = threading.Lock()
 
 
 class _WriteQueue:
-    """The queue for one autocommit write on SQLite: this process's threads, then the processes."""
+    """The queue for one autocommit write on SQLite: this process's threads, then the processes.
+
+    A context manager written out as a class (not a generator): it wraps every meter write,
+    and a generator-based one costs more than the two ``flock`` calls it makes.
+    """
 
     def __init__(self):
         self._files: dict[tuple[int, str], int | None] = {}  # (pid, database) -> lock file descriptor
+        self._held: int | None = None  # the descriptor the current turn locked (one turn at a time)
 
     def _lock_file(self) -> int | None:
         """This process's descriptor for the database's lock file; None for an in-memory database.
@@ -70,7 +75,8 @@ class _WriteQueue:
         """
         name = str(connection.settings_dict["NAME"])
         key = (os.getpid(), name)
-        if key not in self._files:
+        descriptor = self._files.get(key, -1)
+        if descriptor == -1:
             descriptor = None
             if not connection.is_in_memory_db():
                 try:
@@ -78,23 +84,35 @@ class _WriteQueue:
                 except OSError:  # a read-only directory: SQLite's own wait still applies
                     descriptor = None
             self._files[key] = descriptor
-        return self._files[key]
+        return descriptor
 
-    @contextlib.contextmanager
     def turn(self):
-        with sqlite_writes:
+        return self
+
+    def __enter__(self):
+        sqlite_writes.acquire()
+        try:
             descriptor = self._lock_file()
-            if descriptor is None:
-                yield
-                return
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            sqlite_writes.release()
+            raise
+        self._held = descriptor
+        return self
+
+    def __exit__(self, *exc_info):
+        descriptor, self._held = self._held, None
+        try:
+            if descriptor is not None:
                 fcntl.flock(descriptor, fcntl.LOCK_UN)
+        finally:
+            sqlite_writes.release()
+        return False
 
 
 _queue = _WriteQueue()
+_no_turn = contextlib.nullcontext()
 
 
 def write_turn():
@@ -104,8 +122,8 @@ def write_turn():
     waiting here for a thread that waits for SQLite would stall both until the busy timeout.
     """
     if connection.vendor == "sqlite" and connection.get_autocommit():
-        return _queue.turn()
-    return contextlib.nullcontext()
+        return _queue
+    return _no_turn
 
 
 def parse(entries: str) -> dict[int, int]:
@@ -131,7 +149,7 @@ def _live(reads: dict[int, int], window: Window) -> dict[int, int]:
 class _Statements:
     """The store's SQL for one database vendor, built once from the model's own table and columns."""
 
-    def __init__(self, ops, vendor: str):
+    def __init__(self, ops, vendor: str, *, qmark: bool = False):
         from masthead.metering.models import MeterWindow
 
         meta = MeterWindow._meta
@@ -170,6 +188,12 @@ class _Statements:
                 )
         if vendor == "postgresql":
             self.insert[True] = f"INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s FROM {unsynced} {conflict}"  # noqa: S608
+        if qmark:
+            # Placeholders in SQLite's own style, for the bare connection's cursor (``_cursor``).
+            self.select = self.select_for_update = self.select.replace("%s", "?")
+            self.overwrite = self.overwrite.replace("%s", "?")
+            self.insert = {key: statement.replace("%s", "?") for key, statement in self.insert.items()}
+            self.update = {key: statement.replace("%s", "?") for key, statement in self.update.items()}
         self.asynchronous = vendor == "postgresql"
         self.count = self.count_unsynced = None
         if vendor == "postgresql":
@@ -198,18 +222,43 @@ class _Statements:
                     self.count = statement
 
 
+class _BareCursor:
+    """The SQLite connection's own cursor, closed on exit, its errors raised as Django's."""
+
+    __slots__ = ("_cursor", "_errors")
+
+    def __init__(self, wrapper):
+        self._errors = wrapper.wrap_database_errors
+        self._cursor = wrapper.connection.cursor()
+
+    def __enter__(self):
+        self._errors.__enter__()
+        return self._cursor
+
+    def __exit__(self, kind, value, traceback):
+        self._cursor.close()
+        return self._errors.__exit__(kind, value, traceback)
+
+
 class DatabaseMeterStore(MeterStore):
     asynchronous_commit = True  # PostgreSQL only; see the module docstring
 
     def __init__(self):
-        self._sql: dict[str, _Statements] = {}
+        self._sql: dict[tuple[str, bool], _Statements] = {}
         self._expiry_values: dict[tuple[str, dt.datetime], object] = {}
 
-    def _statements(self) -> _Statements:
-        sql = self._sql.get(connection.vendor)
+    def _statements(self, bare: bool = False) -> _Statements:
+        """The store's statements for this connection; ``bare``: for ``_cursor``'s bare SQLite cursor."""
+        key = (connection.vendor, bare)
+        sql = self._sql.get(key)
         if sql is None:
-            sql = self._sql[connection.vendor] = _Statements(connection.ops, connection.vendor)
+            sql = self._sql[key] = _Statements(connection.ops, connection.vendor, qmark=bare)
         return sql
+
+    @staticmethod
+    def _bare() -> bool:
+        """True when ``_cursor`` hands out the bare SQLite cursor (nothing logs or wraps queries)."""
+        return connection.vendor == "sqlite" and not (connection.queries_logged or connection.execute_wrappers)
 
     def _expires(self, window: Window, now: dt.datetime):
         """``expiry(window, now)`` as the database driver takes it (memoised for calendar windows)."""
@@ -224,7 +273,13 @@ class DatabaseMeterStore(MeterStore):
         return value
 
     def _cursor(self):
-        """A cursor for the store's statements (Django's wrapper, so queries are still logged and counted).
+        """A cursor for the store's statements.
+
+        On SQLite, the bare connection's cursor, unless queries are being logged or
+        wrapped (``DEBUG``, a test counting queries, an ``execute_wrapper``), when it is
+        Django's, so those still see every statement. Django's wrapper costs more than
+        SQLite itself takes to answer one of these statements. Errors are still
+        Django's database errors.
 
         On PostgreSQL it binds parameters on the server, so that, where the connection allows
         prepared statements (``?prepare_threshold=5`` in ``DATABASE_URL``), the store's few
@@ -232,6 +287,10 @@ class DatabaseMeterStore(MeterStore):
         Django's own cursors bind on the client and are never prepared, so the option changes
         nothing else.
         """
+        if self._bare():
+            connection.ensure_connection()
+            connection.validate_thread_sharing()
+            return _BareCursor(connection)
         if connection.vendor != "postgresql":
             return connection.cursor()
         from django.db.backends.postgresql.base import ServerBindingCursor
@@ -243,7 +302,7 @@ class DatabaseMeterStore(MeterStore):
         return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
 
     def consume(self, reader, window, article_id, limit, now, *, new_reader=False):
-        sql = self._statements()
+        sql = self._statements(self._bare())
         # Outside a transaction each statement commits by itself; inside one, the caller's
         # transaction decides durability, so the asynchronous forms are not used.
         unsynced = self.asynchronous_commit and sql.asynchronous and connection.get_autocommit()
@@ -319,8 +378,9 @@ class DatabaseMeterStore(MeterStore):
         return None
 
     def peek(self, reader, window, now):
+        sql = self._statements(self._bare())
         with self._cursor() as cursor:
-            cursor.execute(self._statements().select, (reader, window.key))
+            cursor.execute(sql.select, (reader, window.key))
             row = cursor.fetchone()
         return frozenset(_live(parse(row[0]), window)) if row else frozenset()
 
