@@ -22,12 +22,16 @@ PASSWORD = "correct-horse-battery"
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings):
-    """Every test starts with an empty cache, whatever the backend."""
+    """Every test starts with an empty cache, whatever the backend, and no re-reads remembered."""
     from django.core.cache import cache
 
+    from masthead.metering.rereads import rereads
+
     cache.clear()
+    rereads.forget()
     yield
     cache.clear()
+    rereads.forget()
 
 
 def _account(django_user_model, email, groups=(), **extra):

@@ -34,8 +34,10 @@ def reader_meter_forget(*, reader_key: str) -> int:
     """
     from masthead.metering import events as decision_log
     from masthead.metering.models import DecisionEvent
+    from masthead.metering.rereads import rereads
 
     get_store().forget(reader_key)
+    rereads.forget(reader_key)
     decision_log.drain()  # events still buffered or being written would otherwise land after the delete
     removed, _ = DecisionEvent.objects.filter(reader_key=reader_key).delete()
     return removed

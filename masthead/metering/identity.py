@@ -26,6 +26,18 @@ format or what is accepted:
   ``set_signed_cookie``.
 
 Changing ``SECRET_KEY`` (or its fallbacks) forgets the derived key and the memo.
+
+**A new reader's first read rides in the cookie.** A reader minted by this
+request has read nothing, so their first metered article needs no look-up, and
+it is not written to the meter store either: the cookie set with the new id
+names it instead (``<id>.<window>.<article>``, signed like any value, the
+signing time being the time of the read). On the reader's next metered view the
+gate writes that read to the store before counting the new one, and the cookie
+is set again with the bare id. Most visitors read one article and never come
+back, so most never cost a store write or leave a row behind. Nothing is given
+away: the claim is signed and bound to its id, so it can be neither forged nor
+moved; a reader who drops the cookie is a new reader, as they always were; and
+one who replays the first cookie later only writes the same read again.
 """
 
 from __future__ import annotations
@@ -33,10 +45,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from http.cookies import Morsel
 
 from django.core import signing
 from django.core.signals import setting_changed
@@ -136,7 +150,8 @@ class _Cookies:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._verified: dict[str, tuple[str, int]] = {}  # signed value -> (reader id, signed at)
+        # signed value -> (reader id, signed at, first read as (window key, article id) or None)
+        self._verified: dict[str, tuple[str, int, tuple[str, int] | None]] = {}
         self._signer: _Signer | None = None
         self._expires: tuple[int, str] = (0, "")
 
@@ -153,15 +168,20 @@ class _Cookies:
             signer = self._signer = _Signer(settings.SECRET_KEY)
         return signer
 
-    def remember(self, signed: str, reader_id: str, signed_at: int) -> None:
+    def remember(self, signed: str, reader_id: str, signed_at: int, claim: tuple[str, int] | None = None) -> None:
         with self._lock:
             if len(self._verified) >= VERIFIED_COOKIES:
                 # The least recently used: a dict keeps insertion order, and a hit re-inserts.
                 del self._verified[next(iter(self._verified))]
-            self._verified[signed] = (reader_id, signed_at)
+            self._verified[signed] = (reader_id, signed_at, claim)
 
     def reader_id(self, request, signed: str) -> str | None:
         """The reader id in the signed cookie value ``signed``; None when forged, expired or not an id."""
+        found = self.read(request, signed)
+        return found[0] if found else None
+
+    def read(self, request, signed: str) -> tuple[str, int, tuple[str, int] | None] | None:
+        """``(reader id, signed at, first read or None)`` from ``signed``; None when forged, expired or not an id."""
         now = time.time()
         with self._lock:
             found = self._verified.pop(signed, None)
@@ -172,14 +192,13 @@ class _Cookies:
             if found is None:
                 return None
             self.remember(signed, *found)
-        reader_id, signed_at = found
         # Django's own test: a cookie is too old when its age exceeds max_age. An expired value
         # may stay in the memo; it is refused here every time, as Django would refuse it.
-        if now - signed_at > MAX_AGE:
+        if now - found[1] > MAX_AGE:
             return None
-        return reader_id
+        return found
 
-    def _verify(self, request, signed: str) -> tuple[str, int] | None:
+    def _verify(self, request, signed: str) -> tuple[str, int, tuple[str, int] | None] | None:
         signer = self.signer()
         verified = signer.verify(signed) if signer.usable() else None
         if verified is None:
@@ -191,21 +210,28 @@ class _Cookies:
             if verified is None:
                 return None
         value, signed_at = verified
-        try:
-            return str(uuid.UUID(value)), signed_at
-        except ValueError:
+        parsed = _parse_value(value)
+        if parsed is None:
             return None
+        return parsed[0], signed_at, parsed[1]
+
+    def sign(self, reader_id: str, claim: tuple[str, int] | None = None) -> str | None:
+        """The cookie value for ``reader_id`` (and the first read it carries), signed now.
+
+        None when Django's own signing must be used (``cookie_value`` gives what to sign).
+        """
+        signer = self.signer()
+        if not signer.usable():
+            return None
+        now = time.time()
+        signed = signer.sign(cookie_value(reader_id, claim), now)
+        self.remember(signed, reader_id, int(now), claim)
+        return signed
 
     def mint(self) -> tuple[str, str | None]:
         """A new reader id and its signed cookie value (None when Django's own signing must be used)."""
-        reader_id = str(uuid.uuid4())
-        signer = self.signer()
-        if not signer.usable():
-            return reader_id, None
-        now = time.time()
-        signed = signer.sign(reader_id, now)
-        self.remember(signed, reader_id, int(now))
-        return reader_id, signed
+        reader_id = new_reader_id()
+        return reader_id, self.sign(reader_id)
 
     def expires(self, now: float) -> str:
         """The cookie's ``Expires`` date for one set at ``now``, formatted once per second."""
@@ -214,6 +240,44 @@ class _Cookies:
             formatted = http_date(int(now) + MAX_AGE)
             self._expires = (int(now), formatted)
         return formatted
+
+
+def new_reader_id() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` gives, without building a ``UUID``."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 9562 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def cookie_value(reader_id: str, claim: tuple[str, int] | None = None) -> str:
+    """What the cookie signs: the id, and the first read it carries (``<id>.<window>.<article>``)."""
+    return f"{reader_id}.{claim[0]}.{claim[1]}" if claim else reader_id
+
+
+@dataclass(frozen=True)
+class FirstRead:
+    """The first read of a reader minted with it, carried in their cookie until the store has it."""
+
+    window_key: str
+    article_id: int
+    at: int  # epoch seconds: when the cookie naming it was signed
+
+
+def _parse_value(value: str) -> tuple[str, tuple[str, int] | None] | None:
+    """A signed value as ``(reader id, (window key, article id) or None)``; None when it is not one."""
+    reader, _, claim = value.partition(".")
+    try:
+        reader = str(uuid.UUID(reader))
+    except ValueError:
+        return None
+    if not claim:
+        return reader, None
+    window_key, _, article = claim.partition(".")
+    if not window_key or not article.isdigit() or len(article) > 12:
+        return reader, None  # signed by us, so never expected; the id still stands
+    return reader, (window_key, int(article))
 
 
 def _split(signed: str) -> tuple[str, int] | None:
@@ -249,19 +313,34 @@ class RequestReader:
 
     def __init__(self, request):
         self.request = request
-        self.minted = False
-        self.signed: str | None = None  # the minted id's signed cookie value, when this module signed it
+        self.minted = False  # a new id, made by this request: the response sets the cookie
+        self.rewrite = False  # the cookie's first read is in the store now: the response sets the bare id
+        self._held: tuple[str, int] | None = None  # the first read this request's new cookie names
         self._cookie_id: str | None = None
+        self._first_read: FirstRead | None = None
         self._cookie_read = False
+
+    def _read_cookie(self) -> None:
+        if not self._cookie_read:
+            self._cookie_read = True
+            signed = self.request.COOKIES.get(COOKIE)
+            found = cookies.read(self.request, signed) if signed else None
+            if found is not None:
+                self._cookie_id, signed_at, claim = found
+                if claim is not None:
+                    self._first_read = FirstRead(claim[0], claim[1], signed_at)
 
     @property
     def cookie_id(self) -> str | None:
         """The anonymous id the browser sent, if it was genuine and not expired; never mints one."""
-        if not self._cookie_read:
-            self._cookie_read = True
-            signed = self.request.COOKIES.get(COOKIE)
-            self._cookie_id = cookies.reader_id(self.request, signed) if signed else None
+        self._read_cookie()
         return self._cookie_id
+
+    @property
+    def first_read(self) -> FirstRead | None:
+        """The read the browser's cookie carries for the store, if any (see the module docstring)."""
+        self._read_cookie()
+        return None if self.rewrite else self._first_read
 
     def known_anonymous(self) -> ReaderId | None:
         """The browser's anonymous id if it sent a genuine one; never mints one."""
@@ -270,9 +349,26 @@ class RequestReader:
     def anonymous(self) -> ReaderId:
         """The browser's anonymous id, minting one (set on the response) when it has none."""
         if self.cookie_id is None:
-            self._cookie_id, self.signed = cookies.mint()
+            self._cookie_id = new_reader_id()
             self.minted = True
         return ReaderId("cookie", self._cookie_id)
+
+    def hold_first_read(self, window_key: str, article_id: int) -> None:
+        """Carry the first read of the id minted by this request in its cookie, instead of the store."""
+        if not self.minted:
+            raise ValueError("only a reader minted by this request has its first read held in the cookie")
+        self._held = (window_key, article_id)
+
+    def first_read_recorded(self) -> None:
+        """The cookie's first read is in the store (or stale): set the cookie again, with the bare id."""
+        self.rewrite = True
+
+    def signed_cookie(self) -> tuple[str, str | None]:
+        """What the response's cookie carries (the id, and the first read held for it), and that signed.
+
+        The signed value is None when Django's own signing must be used.
+        """
+        return cookie_value(self._cookie_id, self._held), cookies.sign(self._cookie_id, self._held)
 
     def current(self) -> ReaderId:
         """The account when logged in, otherwise the anonymous id."""
@@ -293,6 +389,7 @@ class AppReader:
 
     minted = False
     cookie_id = None  # an app has no browser cookie: nothing to merge on a decision
+    first_read = None  # nor a first read carried in one
 
     def __init__(self, request, device_id: str | None):
         self.request = request
@@ -319,10 +416,36 @@ class ReaderMiddleware:
     def __call__(self, request):
         reader = request.reader = RequestReader(request)
         response = self.get_response(request)
-        if reader.minted and COOKIE not in response.cookies:
-            options = {"max_age": MAX_AGE, "httponly": True, "samesite": "Lax", "secure": request.is_secure()}
-            if reader.signed is None:
-                response.set_signed_cookie(COOKIE, reader.cookie_id, salt=SALT, **options)
+        if (reader.minted or reader.rewrite) and COOKIE not in response.cookies:
+            value, signed = reader.signed_cookie()
+            secure = request.is_secure()
+            if signed is None:
+                options = {"max_age": MAX_AGE, "httponly": True, "samesite": "Lax", "secure": secure}
+                response.set_signed_cookie(COOKIE, value, salt=SALT, **options)
             else:
-                response.set_cookie(COOKIE, reader.signed, expires=cookies.expires(time.time()), **options)
+                response.cookies[COOKIE] = ReaderMorsel(signed, cookies.expires(time.time()), secure=secure)
         return response
+
+
+class ReaderMorsel(Morsel):
+    """The reader cookie as ``set_cookie`` would make it, with its ``Set-Cookie`` line written once.
+
+    Every new reader's response carries one, and ``SimpleCookie`` checks and
+    formats each attribute on every call. The value (a signed id: letters,
+    digits and ``-_.:``) never needs quoting; the attributes are the middleware's
+    fixed ones. ``test_reader_cookie_is_set_once`` holds it to Django's output.
+    """
+
+    def __init__(self, signed: str, expires: str, *, secure: bool):
+        super().__init__()
+        self.set(COOKIE, signed, signed)
+        dict.update(self, {"expires": expires, "httponly": True, "max-age": MAX_AGE, "path": "/", "samesite": "Lax"})
+        if secure:
+            dict.__setitem__(self, "secure", True)
+        self._line = f"{COOKIE}={signed}; expires={expires}; HttpOnly; Max-Age={MAX_AGE}; Path=/; SameSite=Lax" + (
+            "; Secure" if secure else ""
+        )
+
+    def OutputString(self, attrs=None):  # noqa: N802 - Morsel's name
+        line = self.__dict__.get("_line")  # gone from a copy or an unpickled one, which format as usual
+        return line if line is not None and attrs is None else super().OutputString(attrs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from masthead.lib.dates import publication_zone
 from masthead.metering import decision as meter
 from masthead.metering import events, policy
 from masthead.metering.identity import ReaderId, account_reader
+from masthead.metering.rereads import rereads
 from masthead.metering.rules import Segment
 from masthead.metering.stores import get_store
 from masthead.metering.windows import window_for
@@ -73,9 +75,21 @@ def article_decision(request, article) -> meter.Decision:
         reader_key = reader_id.key
         if signed_in:
             _merge_anonymous_reads(request, store, rules, outcome.window, now)
-        # An id minted just now has no window yet: the store may skip reading before it writes.
+        # An id minted just now has read nothing: its first read needs no look-up, and rides in
+        # the new cookie instead of the store (identity's docstring), until the next view.
         new_reader = not signed_in and request.reader.minted
-        state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now, new_reader=new_reader)
+        if new_reader and outcome.limit > 0:
+            state = meter.MeterState(used=0, already_read=False)
+            request.reader.hold_first_read(outcome.window.key, article.pk)
+        else:
+            if not signed_in:
+                _record_first_read(request, store, reader_key, outcome.window, outcome.limit)
+            state = rereads.recall(reader_key, outcome.window, article.pk, now)
+            if state is None:
+                state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now, new_reader=new_reader)
+                granted, used = meter.meter_step(state.used, state.already_read, outcome.limit)
+                if granted:
+                    rereads.note(reader_key, outcome.window, article.pk, used, now)
         referral_state = None
         if (
             outcome.referral_window is not None
@@ -97,6 +111,28 @@ def article_decision(request, article) -> meter.Decision:
 
 # A browser's window is never full for a mirror write: it records, it does not decide.
 MIRROR_LIMIT = 10_000
+
+
+def _record_first_read(request, store, reader_key: str, window, limit: int) -> None:
+    """Write the first read the browser's cookie carries into ``window``, before anything else counts.
+
+    The read was counted when it was made, so it goes in at the time it was made. A
+    claim from another window is stale and only dropped. Either way the response
+    sets the cookie again without it.
+    """
+    first = request.reader.first_read
+    if first is None:
+        return
+    request.reader.first_read_recorded()
+    if first.window_key != window.key:
+        return
+    at = dt.datetime.fromtimestamp(first.at, dt.UTC)
+    if window.ends is None and at < window.starts:
+        return  # a rolling window that has moved past it
+    state = store.consume(reader_key, window, first.article_id, limit, at, new_reader=True)
+    granted, used = meter.meter_step(state.used, state.already_read, limit)
+    if granted:
+        rereads.note(reader_key, window, first.article_id, used, at)
 
 
 def _mirror_into_browser(request, store, rules, article_id: int, now) -> None:
@@ -125,6 +161,7 @@ def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:
     if not anonymous or session is None or session.get(MERGED_SESSION_KEY) == anonymous:
         return
     anonymous_window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
+    _record_first_read(request, store, f"c:{anonymous}", anonymous_window, MIRROR_LIMIT)
     store.merge(f"c:{anonymous}", anonymous_window, account_reader(request.user.pk).key, account_window, now)
     session[MERGED_SESSION_KEY] = anonymous
 

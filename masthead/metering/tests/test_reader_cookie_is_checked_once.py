@@ -140,3 +140,27 @@ def test_it_keeps_the_memo_bounded_and_drops_the_least_recently_used(monkeypatch
     reader_for(cookies[3]).cookie_id  # noqa: B018
 
     assert list(identity.cookies._verified) == [cookies[2], cookies[0], cookies[3]]
+
+
+def test_new_reader_ids_are_random_version_4_uuids_in_their_usual_spelling():
+    ids = [identity.new_reader_id() for _ in range(2_000)]
+
+    assert len(set(ids)) == len(ids)
+    for value in ids[:200]:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_a_first_read_is_signed_with_the_id_and_read_back():
+    with time_machine.travel(T0, tick=False):
+        reader_id = identity.new_reader_id()
+        signed = identity.cookies.sign(reader_id, ("m202503", 42))
+        identity.cookies.forget()  # read back through the HMAC, not the memo
+
+        reader = reader_for(signed)
+
+        assert reader.cookie_id == reader_id
+        assert reader.first_read == identity.FirstRead("m202503", 42, int(T0.timestamp()))
+        assert reader_for(django_signed(f"{reader_id}.m202503.42")).first_read.article_id == 42

@@ -46,3 +46,27 @@ def test_it_leaves_a_reader_cookie_the_response_already_carries():
     _, response = serve(already="set-by-the-view")
 
     assert response.cookies[COOKIE].value == "set-by-the-view"
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_its_set_cookie_line_is_the_one_django_writes(secure):
+    request, response = serve(secure=secure)
+    ours = response.cookies[COOKIE]
+
+    theirs = HttpResponse()
+    theirs.set_cookie(
+        COOKIE, ours.value, expires=ours["expires"], max_age=MAX_AGE, httponly=True, samesite="Lax", secure=secure
+    )
+    assert ours.output(header="Set-Cookie:") == theirs.cookies[COOKIE].output(header="Set-Cookie:")
+    assert ours.OutputString() == theirs.cookies[COOKIE].OutputString()
+
+
+def test_a_copied_cookie_still_writes_the_same_line():
+    import copy
+    import pickle
+
+    _, response = serve()
+    morsel = response.cookies[COOKIE]
+
+    assert copy.copy(morsel).OutputString() == morsel.OutputString()
+    assert pickle.loads(pickle.dumps(response.cookies))[COOKIE].OutputString() == morsel.OutputString()  # noqa: S301
