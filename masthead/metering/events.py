@@ -2,25 +2,31 @@
 
 Each web process buffers decision events in memory, as plain tuples. When the
 buffer fills (``METER_EVENT_BATCH``) or grows old (``FLUSH_SECONDS``), the
-request that noticed hands the batch to the process's log writer, a thread
-that writes it with multi-row INSERTs on its own database connection; so no
-request waits for the log's disk writes. With ``METER_EVENT_BATCH=1`` (tests)
-each event is written at once by the request itself. A crash loses at most the
-unwritten buffer and the batch being written: an accepted trade for an
-explanatory log, which is not a ledger.
+request that noticed writes the batch when it finishes, after its response
+has gone to the server (Django's ``request_finished``), with one prepared
+multi-row insert in one transaction; outside a request (a command, a task) it
+is written at once. With ``METER_EVENT_BATCH=1`` (tests) each event is written
+at once by the request itself. A crash loses at most the unwritten buffer: an
+accepted trade for an explanatory log, which is not a ledger.
+
+Why not a writer thread: a thread writing beside the requests shares the
+interpreter lock with them, and every time a request let go of it (a system
+call, a hash, a database call) the writer took it and the request waited to
+get it back. Measured on the metered page, that cost more than the writes.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import contextvars
 import functools
 import logging
-import queue
 import threading
 import time
 
 from django.conf import settings
+from django.core.signals import request_finished, request_started
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +35,9 @@ FLUSH_SECONDS = 2.0
 _lock = threading.Lock()
 _buffer: list = []
 _oldest = 0.0
-_batches: queue.SimpleQueue = queue.SimpleQueue()  # handed to the writer, not yet taken
-_writing = threading.Lock()  # held by the writer while it writes a batch
-_writer: threading.Thread | None = None
+_writing = threading.Lock()  # held while a batch is written
+# In a request: a one-slot list, set when this request is to write the batch as it finishes.
+_this_request: contextvars.ContextVar[list | None] = contextvars.ContextVar("meter_events_request", default=None)
 
 
 def record(row: tuple) -> None:
@@ -44,40 +50,27 @@ def record(row: tuple) -> None:
         due = len(_buffer) >= settings.METER_EVENT_BATCH or time.monotonic() - _oldest >= FLUSH_SECONDS
     if not due:
         return
-    if settings.METER_EVENT_BATCH == 1:
+    request = _this_request.get()
+    if request is None or settings.METER_EVENT_BATCH == 1:
         flush()
-    else:
-        _hand_over()
+    elif not request:
+        request.append(True)
 
 
-def _hand_over() -> None:
-    """Pass what is buffered to the log writer, starting it if this process has none yet."""
-    global _writer
-    with _lock:
-        if not _buffer:
-            return
-        _batches.put(_buffer[:])
-        _buffer.clear()
-        # A forked process inherits the variable but not the thread.
-        if _writer is None or not _writer.is_alive():
-            _writer = threading.Thread(target=_write_batches, name="meter-event-writer", daemon=True)
-            _writer.start()
+def _request_started(**kwargs) -> None:
+    _this_request.set([])
 
 
-def _write_batches() -> None:
-    from django.db import connection
+def _request_finished(**kwargs) -> None:
+    due = _this_request.get()
+    _this_request.set(None)
+    if due:
+        flush()
 
-    while True:
-        batch = _batches.get()
-        if batch is None:  # stop()
-            connection.close()
-            return
-        with _writing:
-            try:
-                _write(batch)
-            except Exception:  # the log must never take the process down; the next batch reconnects
-                logger.exception("could not write %d meter decision events", len(batch))
-                connection.close()
+
+# Plumbing only: the batch a request filled is written as it finishes.
+request_started.connect(_request_started, dispatch_uid="masthead.metering.events.request_started")
+request_finished.connect(_request_finished, dispatch_uid="masthead.metering.events.request_finished")
 
 
 # The DecisionEvent fields each buffered row holds, in order.
@@ -123,32 +116,24 @@ def _insert_sql(vendor: str, rows: int) -> str:
 
 
 def flush() -> int:
-    """Write everything buffered or handed over and not yet taken, now; returns how many events were written."""
-    with _lock:
-        pending = _buffer[:]
-        _buffer.clear()
-    handed = []
-    with contextlib.suppress(queue.Empty):
-        while (batch := _batches.get_nowait()) is not None:
-            handed += batch
-        _batches.put(None)  # a stop() request: leave it for the writer
-    pending = handed + pending
-    if not pending:
-        return 0
-    try:
-        _write(pending)
-    except Exception:  # an explanatory log must never break a page
-        logger.exception("could not write %d meter decision events", len(pending))
-        return 0
-    return len(pending)
+    """Write everything buffered, now; returns how many events were written."""
+    with _writing:
+        with _lock:
+            pending = _buffer[:]
+            _buffer.clear()
+        if not pending:
+            return 0
+        try:
+            _write(pending)
+        except Exception:  # an explanatory log must never break a page
+            logger.exception("could not write %d meter decision events", len(pending))
+            return 0
+        return len(pending)
 
 
 def drain() -> int:
-    """``flush``, then wait for a batch the log writer is writing now: afterwards, nothing recorded is in flight."""
-    written = flush()
-    with _writing:
-        pass
-    return written
+    """``flush``, having waited for a batch another thread is writing: afterwards, nothing recorded is in flight."""
+    return flush()
 
 
 def _write(rows: list[tuple]) -> None:
@@ -185,21 +170,14 @@ def _write(rows: list[tuple]) -> None:
                 cursor.execute(_insert_sql(connection.vendor, len(chunk)), params)
 
 
-def stop(timeout: float = 10.0) -> None:
-    """Write what is pending and stop this process's log writer, closing its connection (tests, shutdown)."""
-    global _writer
+def stop() -> None:
+    """Write what is pending (tests, shutdown)."""
     flush()
-    writer, _writer = _writer, None
-    if writer is not None and writer.is_alive():
-        _batches.put(None)
-        writer.join(timeout)
 
 
 def _flush_at_exit():
     try:
         flush()
-        if _writing.acquire(timeout=5):  # let a batch being written finish
-            _writing.release()
     except Exception:  # the database may already be gone at interpreter exit
         logger.debug("meter events not flushed at exit", exc_info=True)
 

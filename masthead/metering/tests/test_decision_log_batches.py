@@ -1,9 +1,9 @@
-"""Decisions are logged in batches by the process's log writer; a flush writes whatever is pending."""
+"""Decisions are logged in batches: a full batch is written as the request that filled it finishes."""
 
 import datetime as dt
-import time
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 from masthead.metering import events
 from masthead.metering.decision import Decision, Reason
@@ -22,19 +22,36 @@ def log(count: int) -> None:
 def batches_of_three(settings):
     settings.METER_EVENT_BATCH = 3
     yield
-    events.stop()  # the writer's connection must not outlive the test database
+    events.stop()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_it_writes_a_full_batch_on_the_log_writer(batches_of_three):
+def test_a_full_batch_is_written_as_the_request_that_filled_it_finishes(batches_of_three):
+    request_started.send(sender=None)
     log(3)
+    assert DecisionEvent.objects.count() == 0  # not while the request is being served
 
-    deadline = time.monotonic() + 20
-    while DecisionEvent.objects.count() < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    request_finished.send(sender=None)
+
     assert sorted(DecisionEvent.objects.values_list("article_id", "reason", "rules_version", "at")) == [
         (article, "within_meter", 3, AT) for article in range(3)
     ]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_that_fills_no_batch_writes_nothing(batches_of_three):
+    request_started.send(sender=None)
+    log(2)
+    request_finished.send(sender=None)
+
+    assert DecisionEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_request_a_full_batch_is_written_at_once(batches_of_three):
+    log(3)
+
+    assert DecisionEvent.objects.count() == 3
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
