@@ -177,7 +177,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # Checkpoints every 10,000 pages (about 40 MB of WAL) rather than SQLite's 1,000: each
+        # checkpoint ends in an fsync, and a longer log holds more versions of the same hot pages
+        # (the meter's and the decision log's indexes), so fewer distinct pages are copied back.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=10000;",
     }
     # Tests use a file too: an in-memory database fails concurrent writers at once
     # ("table is locked") instead of letting them wait their turn as production does.
