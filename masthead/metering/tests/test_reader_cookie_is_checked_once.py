@@ -142,15 +142,20 @@ def test_it_keeps_the_memo_bounded_and_drops_the_least_recently_used(monkeypatch
     assert list(identity.cookies._verified) == [cookies[2], cookies[0], cookies[3]]
 
 
-def test_new_reader_ids_are_random_version_4_uuids_in_their_usual_spelling():
-    ids = [identity.new_reader_id() for _ in range(2_000)]
+def test_new_reader_ids_are_unique_time_ordered_uuids_in_their_usual_spelling():
+    with time_machine.travel(T0, tick=False):
+        early = [identity.new_reader_id() for _ in range(2_000)]
+    with time_machine.travel(T0 + dt.timedelta(milliseconds=5), tick=False):
+        later = identity.new_reader_id()
 
-    assert len(set(ids)) == len(ids)
-    for value in ids[:200]:
+    assert len(set(early)) == len(early)
+    assert all(value < later for value in early)  # minted later, sorts later
+    for value in early[:200]:
         parsed = uuid.UUID(value)
         assert str(parsed) == value
-        assert parsed.version == 4
+        assert parsed.version == 7
         assert parsed.variant == uuid.RFC_4122
+        assert int.from_bytes(parsed.bytes[:6], "big") == int(T0.timestamp() * 1000)
 
 
 def test_a_first_read_is_signed_with_the_id_and_read_back():
