@@ -108,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     scratch = Path(tempfile.mkdtemp(prefix="masthead-bench-meter-"))
-    server = DemoServer(workers=args.workers, env=meter_env(args, "database", enabled=True))
+    server = DemoServer(
+        workers=args.workers, env=meter_env(args, "database", enabled=True), serve_args=serve_args(args)
+    )
     redis_url = None
     try:
         redis_url = redis_reachable(args)
@@ -141,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def serve_args(args) -> tuple[str, ...]:
+    return ("--blocking-threads", str(args.blocking_threads)) if args.blocking_threads else ()
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
@@ -151,6 +157,7 @@ def parse_args(argv):
     add("--threads", type=int, default=2, help="wrk threads (default 2)")
     add("--timeout", type=int, default=WRK_TIMEOUT, help=f"wrk --timeout in seconds (default {WRK_TIMEOUT})")
     add("--workers", type=int, default=None, help=f"workers per server (default: the cores, {cpu_count()})")
+    add("--blocking-threads", type=int, help="request threads per server worker (default: masthead serve's)")
     add("--readers", type=int, help="distinct readers per in-process step (100k; --quick 20k)")
     add("--decisions", type=int, help="most decisions per in-process step (60k; --quick 20k)")
     add("--step-seconds", type=float, help="time limit per in-process step (12; --quick 2)")
@@ -377,7 +384,9 @@ def measure_pages(args, server: DemoServer, store: str, article: dict, redis_url
 
     small = populate("small", 0, args.small)
     # A twin on the same newsroom and database with metering off, so on and off alternate.
-    twin = DemoServer(workers=args.workers, var_dir=server.var_dir, env={**env, "METER_ENABLED": "0"})
+    twin = DemoServer(
+        workers=args.workers, var_dir=server.var_dir, env={**env, "METER_ENABLED": "0"}, serve_args=server.serve_args
+    )
     try:
         say(f"{store} store: starting the metered server and its unmetered twin")
         server.start()
