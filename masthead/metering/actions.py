@@ -39,5 +39,5 @@ def reader_meter_forget(*, reader_key: str) -> int:
     get_store().forget(reader_key)
     rereads.forget(reader_key)
     decision_log.drain()  # events still buffered or being written would otherwise land after the delete
-    removed, _ = DecisionEvent.objects.filter(reader_key=reader_key).delete()
+    removed, _ = DecisionEvent.objects.for_reader(reader_key).delete()
     return removed

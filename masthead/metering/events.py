@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import zlib
 import contextvars
 import functools
 import logging
@@ -73,8 +74,31 @@ request_started.connect(_request_started, dispatch_uid="masthead.metering.events
 request_finished.connect(_request_finished, dispatch_uid="masthead.metering.events.request_finished")
 
 
+# Readers' decision logs are indexed by bucket (a hash of the reader key), then time, then key.
+# An index led by the random key itself takes each new row on a page of its own, which made
+# logging a decision cost several times the rest of it; within a bucket, rows arrive in time
+# order, so a batch lands on a few pages, about one per bucket. Looking a reader up reads their
+# bucket's entries newest first: about 1/READER_BUCKETS of the log's index.
+READER_BUCKETS = 32
+
+
+def reader_bucket(reader_key: str) -> int:
+    return zlib.crc32(reader_key.encode()) % READER_BUCKETS
+
+
 # The DecisionEvent fields each buffered row holds, in order.
-COLUMNS = ("reader_key", "account", "article_id", "allowed", "reason", "used", "limit", "rules_version", "at")
+COLUMNS = (
+    "reader_key",
+    "reader_bucket",
+    "account",
+    "article_id",
+    "allowed",
+    "reason",
+    "used",
+    "limit",
+    "rules_version",
+    "at",
+)
 
 
 def record_decision(decision, *, reader_key: str, account_id: int | None, article_id: int, at) -> None:
@@ -86,6 +110,7 @@ def record_decision(decision, *, reader_key: str, account_id: int | None, articl
     record(
         (
             reader_key,
+            reader_bucket(reader_key),
             account_id,
             article_id,
             decision.allowed,
@@ -98,8 +123,8 @@ def record_decision(decision, *, reader_key: str, account_id: int | None, articl
     )
 
 
-# Rows per INSERT: 9 parameters each stays under every SQLite's limit on parameters.
-ROWS_PER_STATEMENT = 100
+# Rows per INSERT: 10 parameters each stays under every SQLite's limit on parameters (999).
+ROWS_PER_STATEMENT = 90
 
 
 @functools.cache

@@ -40,7 +40,7 @@ def recent_decisions(found: Found):
     from masthead.content.models import ArticlePage
     from masthead.metering.models import DecisionEvent
 
-    events = list(DecisionEvent.objects.filter(reader_key=found.reader.key).order_by("-at")[:RECENT])
+    events = list(DecisionEvent.objects.for_reader(found.reader.key).order_by("-at")[:RECENT])
     titles = dict(ArticlePage.objects.filter(pk__in={e.article_id for e in events}).values_list("pk", "title"))
     for event in events:
         event.article_title = titles.get(event.article_id, f"article #{event.article_id}")

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from masthead.metering.events import reader_bucket
 from masthead.metering.rules import Allowance, Rules, Segment, WindowKind
 
 
@@ -162,12 +163,23 @@ class MeterRulesVersion(models.Model):
         return f"Meter rules v{self.number}"
 
 
+class DecisionEventQuerySet(models.QuerySet):
+    def for_reader(self, reader_key: str):
+        return self.filter(reader_bucket=reader_bucket(reader_key), reader_key=reader_key)
+
+
 class DecisionEvent(models.Model):
     """One meter decision, kept so staff can answer "why did this reader see the wall?"."""
 
     reader_key = models.CharField(max_length=64)
+    reader_bucket = models.PositiveSmallIntegerField(editable=False, help_text="reader_bucket(reader_key)")
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # decision_by_account leads with it
     )
     article_id = models.PositiveIntegerField()
     allowed = models.BooleanField()
@@ -177,12 +189,18 @@ class DecisionEvent(models.Model):
     rules_version = models.PositiveIntegerField()
     at = models.DateTimeField()
 
+    objects = DecisionEventQuerySet.as_manager()
+
     class Meta:
         indexes = [
-            models.Index(fields=["reader_key", "-at"], name="decision_by_reader"),
+            models.Index(fields=["reader_bucket", "-at", "reader_key"], name="decision_by_reader_bucket"),
             models.Index(fields=["account", "-at"], name="decision_by_account"),
             models.Index(fields=["at"], name="decision_by_time"),
         ]
 
     def __str__(self) -> str:
         return f"{self.reader_key} {self.article_id} {self.reason}"
+
+    def save(self, *args, **kwargs):
+        self.reader_bucket = reader_bucket(self.reader_key)
+        super().save(*args, **kwargs)

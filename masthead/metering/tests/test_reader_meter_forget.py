@@ -44,3 +44,41 @@ def test_it_also_removes_decisions_still_buffered_in_the_process(settings):
     events.flush()
 
     assert not DecisionEvent.objects.filter(reader_key="a:43").exists()
+
+
+def same_bucket_pair() -> tuple[str, str]:
+    """Two reader keys whose decision logs share an index bucket."""
+    first = "c:bucket-0"
+    for n in range(1, 10_000):
+        other = f"c:bucket-{n}"
+        if events.reader_bucket(other) == events.reader_bucket(first):
+            return first, other
+    raise AssertionError("no two keys share a bucket")
+
+
+def test_a_reader_sharing_a_bucket_keeps_their_log():
+    first, other = same_bucket_pair()
+    log(first, 7)
+    log(other, 7)
+
+    reader_meter_forget(reader_key=first)
+
+    assert list(DecisionEvent.objects.values_list("reader_key", flat=True)) == [other]
+    assert list(DecisionEvent.objects.for_reader(other).values_list("reader_key", flat=True)) == [other]
+
+
+def test_every_logged_decision_carries_its_readers_bucket():
+    for reader in ("a:1", "c:0192f0c4-0000-7000-8000-000000000001", "d:device"):
+        log(reader, 7)
+
+    for reader_key, bucket in DecisionEvent.objects.values_list("reader_key", "reader_bucket"):
+        assert bucket == events.reader_bucket(reader_key)
+        assert 0 <= bucket < events.READER_BUCKETS
+
+
+def test_the_migration_fills_buckets_as_the_log_does():
+    from importlib import import_module
+
+    migration = import_module("masthead.metering.migrations.0003_decisions_by_reader_bucket")
+
+    assert migration.READER_BUCKETS == events.READER_BUCKETS
