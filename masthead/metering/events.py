@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import zlib
 import contextvars
 import functools
 import logging
 import threading
 import time
+import zlib
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
