@@ -83,13 +83,8 @@ def article_decision(request, article) -> meter.Decision:
             request.reader.hold_first_read(outcome.window.key, article.pk)
         else:
             if not signed_in:
-                _record_first_read(request, store, reader_key, outcome.window, outcome.limit)
-            state = rereads.recall(reader_key, outcome.window, article.pk, now)
-            if state is None:
-                state = store.consume(reader_key, outcome.window, article.pk, outcome.limit, now, new_reader=new_reader)
-                granted, used = meter.meter_step(state.used, state.already_read, outcome.limit)
-                if granted:
-                    rereads.note(reader_key, outcome.window, article.pk, used, now)
+                _record_first_read(request, store, reader_key, outcome.window, outcome.limit, now)
+            state = _consume(store, reader_key, outcome.window, article.pk, outcome.limit, now, now, new_reader)
         referral_state = None
         if (
             outcome.referral_window is not None
@@ -113,7 +108,18 @@ def article_decision(request, article) -> meter.Decision:
 MIRROR_LIMIT = 10_000
 
 
-def _record_first_read(request, store, reader_key: str, window, limit: int) -> None:
+def _consume(store, reader_key: str, window, article_id: int, limit: int, at, now, new_reader: bool):
+    """The store's consume of a read made ``at``, unless this process knows it for a re-read already."""
+    state = rereads.recall(reader_key, window, article_id, now)
+    if state is None:
+        state = store.consume(reader_key, window, article_id, limit, at, new_reader=new_reader)
+        granted, used = meter.meter_step(state.used, state.already_read, limit)
+        if granted:
+            rereads.note(reader_key, window, article_id, used, now)
+    return state
+
+
+def _record_first_read(request, store, reader_key: str, window, limit: int, now) -> None:
     """Write the first read the browser's cookie carries into ``window``, before anything else counts.
 
     The read was counted when it was made, so it goes in at the time it was made. A
@@ -129,10 +135,7 @@ def _record_first_read(request, store, reader_key: str, window, limit: int) -> N
     at = dt.datetime.fromtimestamp(first.at, dt.UTC)
     if window.ends is None and at < window.starts:
         return  # a rolling window that has moved past it
-    state = store.consume(reader_key, window, first.article_id, limit, at, new_reader=True)
-    granted, used = meter.meter_step(state.used, state.already_read, limit)
-    if granted:
-        rereads.note(reader_key, window, first.article_id, used, at)
+    _consume(store, reader_key, window, first.article_id, limit, at, now, True)
 
 
 def _mirror_into_browser(request, store, rules, article_id: int, now) -> None:
@@ -161,7 +164,7 @@ def _merge_anonymous_reads(request, store, rules, account_window, now) -> None:
     if not anonymous or session is None or session.get(MERGED_SESSION_KEY) == anonymous:
         return
     anonymous_window = window_for(rules.allowance(Segment.ANONYMOUS), now, publication_zone())
-    _record_first_read(request, store, f"c:{anonymous}", anonymous_window, MIRROR_LIMIT)
+    _record_first_read(request, store, f"c:{anonymous}", anonymous_window, MIRROR_LIMIT, now)
     store.merge(f"c:{anonymous}", anonymous_window, account_reader(request.user.pk).key, account_window, now)
     session[MERGED_SESSION_KEY] = anonymous
 
