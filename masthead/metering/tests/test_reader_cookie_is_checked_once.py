@@ -169,3 +169,13 @@ def test_a_first_read_is_signed_with_the_id_and_read_back():
         assert reader.cookie_id == reader_id
         assert reader.first_read == identity.FirstRead("m202503", 42, int(T0.timestamp()))
         assert reader_for(django_signed(f"{reader_id}.m202503.42")).first_read.article_id == 42
+
+
+@pytest.mark.parametrize("claim", ["m202503.", "m202503.x42", ".42", "m202503.1234567890123"])
+def test_a_malformed_first_read_is_ignored_and_the_id_kept(claim):
+    reader_id = identity.new_reader_id()
+
+    reader = reader_for(django_signed(f"{reader_id}.{claim}"))
+
+    assert reader.cookie_id == reader_id
+    assert reader.first_read is None
