@@ -46,6 +46,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import threading
 import time
 import uuid
@@ -56,6 +57,8 @@ from django.core import signing
 from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.utils.http import http_date
+
+from masthead.lib.lru import LRU
 
 COOKIE = "mh_reader"
 SALT = "masthead.metering.reader"
@@ -119,10 +122,14 @@ class _Signer:
         self.key = hashlib.sha256(
             (_DJANGO_COOKIE_SALT + "signer").encode() + _DJANGO_COOKIE_KEY_PREFIX + secret
         ).digest()
+        # Keyed once: a copy of it costs less than a one-shot HMAC, which sets up the key every time.
+        self._keyed = hmac.new(self.key, digestmod=hashlib.sha256)
         self._usable: bool | None = None
 
     def signature(self, payload: str) -> str:
-        return base64.urlsafe_b64encode(hmac.digest(self.key, payload.encode(), "sha256")).rstrip(b"=").decode()
+        mac = self._keyed.copy()
+        mac.update(payload.encode())
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
     def sign(self, value: str, at: float) -> str:
         payload = f"{value}:{_b62(int(at))}"
@@ -151,7 +158,7 @@ class _Cookies:
     def __init__(self):
         self._lock = threading.Lock()
         # signed value -> (reader id, signed at, first read as (window key, article id) or None)
-        self._verified: dict[str, tuple[str, int, tuple[str, int] | None]] = {}
+        self._verified: LRU[str, tuple[str, int, tuple[str, int] | None]] = LRU(VERIFIED_COOKIES)
         self._signer: _Signer | None = None
         self._expires: tuple[int, str] = (0, "")
 
@@ -170,10 +177,7 @@ class _Cookies:
 
     def remember(self, signed: str, reader_id: str, signed_at: int, claim: tuple[str, int] | None = None) -> None:
         with self._lock:
-            if len(self._verified) >= VERIFIED_COOKIES:
-                # The least recently used: a dict keeps insertion order, and a hit re-inserts.
-                del self._verified[next(iter(self._verified))]
-            self._verified[signed] = (reader_id, signed_at, claim)
+            self._verified.put(signed, (reader_id, signed_at, claim))
 
     def reader_id(self, request, signed: str) -> str | None:
         """The reader id in the signed cookie value ``signed``; None when forged, expired or not an id."""
@@ -184,9 +188,7 @@ class _Cookies:
         """``(reader id, signed at, first read or None)`` from ``signed``; None when forged, expired or not an id."""
         now = time.time()
         with self._lock:
-            found = self._verified.pop(signed, None)
-            if found is not None:
-                self._verified[signed] = found  # now the most recently used
+            found = self._verified.get(signed)
         if found is None:
             found = self._verify(request, signed)
             if found is None:
@@ -273,13 +275,17 @@ class FirstRead:
     at: int  # epoch seconds: when the cookie naming it was signed
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _parse_value(value: str) -> tuple[str, tuple[str, int] | None] | None:
     """A signed value as ``(reader id, (window key, article id) or None)``; None when it is not one."""
     reader, _, claim = value.partition(".")
-    try:
-        reader = str(uuid.UUID(reader))
-    except ValueError:
-        return None
+    if _CANONICAL_UUID.fullmatch(reader) is None:  # every id minted here is; parsing one costs more
+        try:
+            reader = str(uuid.UUID(reader))
+        except ValueError:
+            return None
     if not claim:
         return reader, None
     window_key, _, article = claim.partition(".")

@@ -194,7 +194,11 @@ class DecisionEvent(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["reader_bucket", "-at", "reader_key"], name="decision_by_reader_bucket"),
-            models.Index(fields=["account", "-at"], name="decision_by_account"),
+            # Most decisions are anonymous readers': leaving them out of this index (it serves
+            # deleting an account, which sets theirs to NULL) saves about a quarter of a row's write.
+            models.Index(
+                fields=["account", "-at"], name="decision_by_account", condition=models.Q(account__isnull=False)
+            ),
             models.Index(fields=["at"], name="decision_by_time"),
         ]
 

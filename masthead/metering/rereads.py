@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+from masthead.lib.lru import LRU
 from masthead.metering.decision import MeterState, meter_state
 from masthead.metering.windows import Window
 
@@ -32,17 +33,17 @@ SECONDS = 120
 
 class Rereads:
     def __init__(self, *, readers: int = READERS, seconds: int = SECONDS):
-        self.readers = readers
         self.seconds = seconds
         self._lock = threading.Lock()
         # (reader key, window key) -> (articles counted, count after the latest, when noted)
-        self._seen: dict[tuple[str, str], tuple[frozenset[int], int, dt.datetime]] = {}
+        self._seen: LRU[tuple[str, str], tuple[frozenset[int], int, dt.datetime]] = LRU(readers)
 
     def recall(self, reader_key: str, window: Window, article_id: int, now: dt.datetime) -> MeterState | None:
         """The state for a re-read of ``article_id``, when this process knows it was counted; else None."""
         if window.ends is None or now >= window.ends:
             return None
-        seen = self._seen.get((reader_key, window.key))
+        with self._lock:
+            seen = self._seen.get((reader_key, window.key))
         if seen is None or article_id not in seen[0] or (now - seen[2]).total_seconds() > self.seconds:
             return None
         return meter_state(seen[1], True)
@@ -53,12 +54,9 @@ class Rereads:
             return
         key = (reader_key, window.key)
         with self._lock:
-            seen = self._seen.pop(key, None)
+            seen = self._seen.get(key)
             articles = seen[0] | {article_id} if seen is not None else frozenset((article_id,))
-            if len(self._seen) >= self.readers:
-                # The least recently noted: a dict keeps insertion order, and a note re-inserts.
-                del self._seen[next(iter(self._seen))]
-            self._seen[key] = (articles, used, now)
+            self._seen.put(key, (articles, used, now))
 
     def forget(self, reader_key: str | None = None) -> None:
         """Forget one reader (every window), or everyone."""
@@ -66,8 +64,7 @@ class Rereads:
             if reader_key is None:
                 self._seen.clear()
             else:
-                for key in [key for key in self._seen if key[0] == reader_key]:
-                    del self._seen[key]
+                self._seen.discard(lambda key: key[0] == reader_key)
 
 
 rereads = Rereads()

@@ -40,7 +40,7 @@ import fcntl
 import os
 import threading
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from masthead.metering.decision import MeterState, meter_step
 from masthead.metering.stores.base import MeterStore, expiry
@@ -57,55 +57,64 @@ sqlite_writes = threading.Lock()
 
 
 class _WriteQueue:
-    """The queue for one autocommit write on SQLite: this process's threads, then the processes.
-
-    A context manager written out as a class (not a generator): it wraps every meter write,
-    and a generator-based one costs more than the two ``flock`` calls it makes.
-    """
+    """The queue for autocommit writes on SQLite: this process's threads, then the processes."""
 
     def __init__(self):
         self._files: dict[tuple[int, str], int | None] = {}  # (pid, database) -> lock file descriptor
-        self._held: int | None = None  # the descriptor the current turn locked (one turn at a time)
+        self._opening = threading.Lock()
 
-    def _lock_file(self) -> int | None:
+    def _lock_file(self, db) -> int | None:
         """This process's descriptor for the database's lock file; None for an in-memory database.
 
         Opened once per process: ``flock`` excludes open files, not processes, so a descriptor
         inherited across a fork would let parent and child hold the lock together.
         """
-        name = str(connection.settings_dict["NAME"])
+        name = str(db.settings_dict["NAME"])
         key = (os.getpid(), name)
         descriptor = self._files.get(key, -1)
         if descriptor == -1:
-            descriptor = None
-            if not connection.is_in_memory_db():
-                try:
-                    descriptor = os.open(f"{name}-write-queue", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-                except OSError:  # a read-only directory: SQLite's own wait still applies
+            with self._opening:
+                descriptor = self._files.get(key, -1)
+                if descriptor == -1:
                     descriptor = None
-            self._files[key] = descriptor
+                    if not db.is_in_memory_db():
+                        try:
+                            descriptor = os.open(f"{name}-write-queue", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                        except OSError:  # a read-only directory: SQLite's own wait still applies
+                            descriptor = None
+                    self._files[key] = descriptor
         return descriptor
 
-    def turn(self):
-        return self
+    def turn(self, db) -> _Turn:
+        return _Turn(self._lock_file(db))
+
+
+class _Turn:
+    """One write's turn in the queue, held for the ``with`` block.
+
+    A context manager written out as a class (not a generator): it wraps every meter write,
+    and a generator-based one costs more than the two ``flock`` calls it makes.
+    """
+
+    __slots__ = ("_descriptor",)
+
+    def __init__(self, descriptor: int | None):
+        self._descriptor = descriptor
 
     def __enter__(self):
         sqlite_writes.acquire()
         try:
-            descriptor = self._lock_file()
-            if descriptor is not None:
-                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_EX)
         except BaseException:
             sqlite_writes.release()
             raise
-        self._held = descriptor
         return self
 
     def __exit__(self, *exc_info):
-        descriptor, self._held = self._held, None
         try:
-            if descriptor is not None:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
         finally:
             sqlite_writes.release()
         return False
@@ -115,14 +124,16 @@ _queue = _WriteQueue()
 _no_turn = contextlib.nullcontext()
 
 
-def write_turn():
+def write_turn(db=None):
     """The queue for a write on its own: ``sqlite_writes`` and the lock file on SQLite, else nothing.
 
+    ``db``: the connection, when the caller has it at hand (``django.db.connection`` otherwise).
     Inside a transaction, never: that thread may already hold SQLite's lock (IMMEDIATE), and
     waiting here for a thread that waits for SQLite would stall both until the busy timeout.
     """
-    if connection.vendor == "sqlite" and connection.get_autocommit():
-        return _queue
+    db = connections[DEFAULT_DB_ALIAS] if db is None else db
+    if db.vendor == "sqlite" and db.get_autocommit():
+        return _queue.turn(db)
     return _no_turn
 
 
@@ -247,32 +258,35 @@ class DatabaseMeterStore(MeterStore):
         self._sql: dict[tuple[str, bool], _Statements] = {}
         self._expiry_values: dict[tuple[str, dt.datetime], object] = {}
 
-    def _statements(self, bare: bool = False) -> _Statements:
+    # The store's methods look the connection up once (``db``): each attribute read through
+    # ``django.db.connection`` is a lookup of its own, and a consume made over a dozen.
+
+    def _statements(self, db, bare: bool = False) -> _Statements:
         """The store's statements for this connection; ``bare``: for ``_cursor``'s bare SQLite cursor."""
-        key = (connection.vendor, bare)
+        key = (db.vendor, bare)
         sql = self._sql.get(key)
         if sql is None:
-            sql = self._sql[key] = _Statements(connection.ops, connection.vendor, qmark=bare)
+            sql = self._sql[key] = _Statements(db.ops, db.vendor, qmark=bare)
         return sql
 
     @staticmethod
-    def _bare() -> bool:
+    def _bare(db) -> bool:
         """True when ``_cursor`` hands out the bare SQLite cursor (nothing logs or wraps queries)."""
-        return connection.vendor == "sqlite" and not (connection.queries_logged or connection.execute_wrappers)
+        return db.vendor == "sqlite" and not (db.queries_logged or db.execute_wrappers)
 
-    def _expires(self, window: Window, now: dt.datetime):
+    def _expires(self, db, window: Window, now: dt.datetime):
         """``expiry(window, now)`` as the database driver takes it (memoised for calendar windows)."""
         if window.ends is None:
-            return connection.ops.adapt_datetimefield_value(expiry(window, now))
-        key = (connection.vendor, window.ends)
+            return db.ops.adapt_datetimefield_value(expiry(window, now))
+        key = (db.vendor, window.ends)
         value = self._expiry_values.get(key)
         if value is None:
             if len(self._expiry_values) > 64:
                 self._expiry_values.clear()
-            value = self._expiry_values[key] = connection.ops.adapt_datetimefield_value(window.ends)
+            value = self._expiry_values[key] = db.ops.adapt_datetimefield_value(window.ends)
         return value
 
-    def _cursor(self):
+    def _cursor(self, db, bare: bool):
         """A cursor for the store's statements.
 
         On SQLite, the bare connection's cursor, unless queries are being logged or
@@ -287,32 +301,34 @@ class DatabaseMeterStore(MeterStore):
         Django's own cursors bind on the client and are never prepared, so the option changes
         nothing else.
         """
-        if self._bare():
-            connection.ensure_connection()
-            connection.validate_thread_sharing()
-            return _BareCursor(connection)
-        if connection.vendor != "postgresql":
-            return connection.cursor()
+        if bare:
+            db.ensure_connection()
+            db.validate_thread_sharing()
+            return _BareCursor(db)
+        if db.vendor != "postgresql":
+            return db.cursor()
         from django.db.backends.postgresql.base import ServerBindingCursor
 
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        connection.validate_thread_sharing()
-        raw = ServerBindingCursor(connection.connection)
-        return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+        db.close_if_health_check_failed()
+        db.ensure_connection()
+        db.validate_thread_sharing()
+        raw = ServerBindingCursor(db.connection)
+        return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
     def consume(self, reader, window, article_id, limit, now, *, new_reader=False):
-        sql = self._statements(self._bare())
+        db = connections[DEFAULT_DB_ALIAS]
+        bare = self._bare(db)
+        sql = self._statements(db, bare)
         # Outside a transaction each statement commits by itself; inside one, the caller's
         # transaction decides durability, so the asynchronous forms are not used.
-        unsynced = self.asynchronous_commit and sql.asynchronous and connection.get_autocommit()
+        unsynced = self.asynchronous_commit and sql.asynchronous and db.get_autocommit()
         insert = sql.insert[unsynced]
         rolling = window.ends is None
         update = sql.update[rolling, unsynced]
         key = (reader, window.key)
-        with self._cursor() as cursor:
+        with self._cursor(db, bare) as cursor:
             if sql.count is not None and not rolling and limit > 0:
-                state = self._count_in_one(cursor, sql, unsynced, reader, window, article_id, limit, now)
+                state = self._count_in_one(db, cursor, sql, unsynced, reader, window, article_id, limit, now)
                 if state is not None:
                     return state
             # A reader minted by this request has no row: its first read is the INSERT alone,
@@ -333,8 +349,8 @@ class DatabaseMeterStore(MeterStore):
                         return MeterState(used=0, already_read=False)
                     # A reader's first article in this window: one INSERT.
                     entries = f"{article_id}:{int(now.timestamp())}"
-                    with write_turn():
-                        cursor.execute(insert, (reader, window.key, entries, self._expires(window, now)))
+                    with write_turn(db):
+                        cursor.execute(insert, (reader, window.key, entries, self._expires(db, window, now)))
                     if cursor.rowcount == 1:
                         return MeterState(used=0, already_read=False)
                     continue  # the row exists: created by a concurrent request, or not new after all
@@ -347,13 +363,13 @@ class DatabaseMeterStore(MeterStore):
                     live[article_id] = int(now.timestamp())
                 if live == reads:
                     return state  # a re-read or a full window: nothing to write
-                values = (dump(live), self._expires(window, now)) if rolling else (dump(live),)
-                with write_turn():
+                values = (dump(live), self._expires(db, window, now)) if rolling else (dump(live),)
+                with write_turn(db):
                     cursor.execute(update, (*values, reader, window.key, stored))
                 if cursor.rowcount == 1:
                     return state
 
-    def _count_in_one(self, cursor, sql, unsynced, reader, window, article_id, limit, now) -> MeterState | None:
+    def _count_in_one(self, db, cursor, sql, unsynced, reader, window, article_id, limit, now) -> MeterState | None:
         """PostgreSQL, a calendar window: the consume in one statement; None when it must be retried.
 
         When nothing was counted, the latest row holds the article or is full, and both stay
@@ -362,7 +378,7 @@ class DatabaseMeterStore(MeterStore):
         in between): then the caller starts again with the compare-and-set.
         """
         when = int(now.timestamp())
-        params = (reader, window.key, reader, window.key, f"{article_id}:{when}", self._expires(window, now))
+        params = (reader, window.key, reader, window.key, f"{article_id}:{when}", self._expires(db, window, now))
         cursor.execute(sql.count_unsynced if unsynced else sql.count, (*params, f",{article_id}:", limit))
         counted, prior = cursor.fetchone()
         if counted is not None:
@@ -378,31 +394,34 @@ class DatabaseMeterStore(MeterStore):
         return None
 
     def peek(self, reader, window, now):
-        sql = self._statements(self._bare())
-        with self._cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]
+        bare = self._bare(db)
+        sql = self._statements(db, bare)
+        with self._cursor(db, bare) as cursor:
             cursor.execute(sql.select, (reader, window.key))
             row = cursor.fetchone()
         return frozenset(_live(parse(row[0]), window)) if row else frozenset()
 
-    def _locked(self, cursor, sql: _Statements, reader: str, window: Window, now: dt.datetime) -> str:
+    def _locked(self, db, cursor, sql: _Statements, reader: str, window: Window, now: dt.datetime) -> str:
         """The row's entries, the row locked (created empty when missing) until the transaction ends."""
         # SELECT ... FOR UPDATE serialises writers of one row on PostgreSQL. On SQLite, masthead
         # opens every transaction IMMEDIATE, which takes the database's write lock at BEGIN.
         cursor.execute(sql.select_for_update, (reader, window.key))
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(sql.insert[False], (reader, window.key, "", self._expires(window, now)))
+            cursor.execute(sql.insert[False], (reader, window.key, "", self._expires(db, window, now)))
             cursor.execute(sql.select_for_update, (reader, window.key))
             row = cursor.fetchone()
         return row[0]
 
     def merge(self, source, source_window, target, target_window, now):
-        sql = self._statements()
+        db = connections[DEFAULT_DB_ALIAS]
+        sql = self._statements(db)
         # Rare (once per login), so a plain locked transaction: concurrent consumes of the
         # target see either the old entries or the merged ones, and their compare-and-set
         # fails and retries if the merge landed between their read and their write.
-        with transaction.atomic(), connection.cursor() as cursor:
-            target_entries = self._locked(cursor, sql, target, target_window, now)
+        with transaction.atomic(), db.cursor() as cursor:
+            target_entries = self._locked(db, cursor, sql, target, target_window, now)
             cursor.execute(sql.select, (source, source_window.key))
             source_row = cursor.fetchone()
             reads = _live(parse(target_entries), target_window)
@@ -412,7 +431,7 @@ class DatabaseMeterStore(MeterStore):
                 for article, when in _live(parse(source_row[0]), source_window).items():
                     if when >= start and (end is None or when < end):
                         reads[article] = min(when, reads.get(article, when))
-                expires = self._expires(target_window, now)
+                expires = self._expires(db, target_window, now)
                 cursor.execute(sql.overwrite, (dump(reads), expires, expires, target, target_window.key))
             return len(reads)
 

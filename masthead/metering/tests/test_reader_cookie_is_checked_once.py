@@ -131,7 +131,7 @@ def test_it_mints_exactly_what_django_signs():
 
 
 def test_it_keeps_the_memo_bounded_and_drops_the_least_recently_used(monkeypatch):
-    monkeypatch.setattr(identity, "VERIFIED_COOKIES", 3)
+    monkeypatch.setattr(identity.cookies._verified, "size", 3)
     cookies = [django_signed(str(uuid.uuid4())) for _ in range(4)]
     for cookie in cookies[:3]:
         reader_for(cookie).cookie_id  # noqa: B018
@@ -179,3 +179,16 @@ def test_a_malformed_first_read_is_ignored_and_the_id_kept(claim):
 
     assert reader.cookie_id == reader_id
     assert reader.first_read is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("5F0C2A4E-9B1D-4C3E-8F7A-0123456789AB", "5f0c2a4e-9b1d-4c3e-8f7a-0123456789ab"),  # upper case
+        ("5f0c2a4e9b1d4c3e8f7a0123456789ab", "5f0c2a4e-9b1d-4c3e-8f7a-0123456789ab"),  # no hyphens
+        ("not-a-uuid", None),
+        ("5f0c2a4e-9b1d-4c3e-8f7a-0123456789a", None),  # a digit short
+    ],
+)
+def test_a_signed_id_in_another_spelling_reads_as_the_usual_one_and_anything_else_as_none(value, expected):
+    assert reader_for(django_signed(value)).cookie_id == expected

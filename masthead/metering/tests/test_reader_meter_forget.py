@@ -82,3 +82,29 @@ def test_the_migration_fills_buckets_as_the_log_does():
     migration = import_module("masthead.metering.migrations.0003_decisions_by_reader_bucket")
 
     assert migration.READER_BUCKETS == events.READER_BUCKETS
+
+
+def test_deleting_an_account_keeps_its_log_without_it_and_finds_its_rows_by_index(settings, django_user_model):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.METER_EVENT_BATCH = 1
+    reader, other = (django_user_model.objects.create_user(f"r{n}@example.com", f"r{n}@example.com") for n in (1, 2))
+    for user in (reader, other):
+        events.record_decision(DECISION, reader_key=f"a:{user.pk}", account_id=user.pk, article_id=7, at=NOW)
+    log("c:anonymous", 7)
+
+    deleted = reader.pk
+    with CaptureQueriesContext(connection) as queries:
+        reader.delete()
+
+    assert DecisionEvent.objects.filter(reader_key=f"a:{deleted}", account=None).count() == 1
+    assert DecisionEvent.objects.get(reader_key=f"a:{other.pk}").account_id == other.pk
+    if connection.vendor == "sqlite":  # the index leaves anonymous rows out; deleting an account still uses it
+        (update,) = [
+            q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "metering_decisionevent"')
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {update}")
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+        assert "decision_by_account" in plan
