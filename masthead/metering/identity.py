@@ -450,9 +450,13 @@ class ReaderMorsel(Morsel):
     fixed ones. ``test_reader_cookie_is_set_once`` holds it to Django's output.
     """
 
+    # Morsel's own attributes, all empty, as ``Morsel()`` starts them (copied, not built per cookie).
+    _EMPTY = dict.fromkeys(Morsel._reserved, "")
+
     def __init__(self, signed: str, expires: str, *, secure: bool):
-        super().__init__()
-        self.set(COOKIE, signed, signed)
+        # What ``Morsel()`` and ``set()`` do, without checking a key that is always ``COOKIE``.
+        dict.update(self, self._EMPTY)
+        self._key, self._value, self._coded_value = COOKIE, signed, signed
         dict.update(self, {"expires": expires, "httponly": True, "max-age": MAX_AGE, "path": "/", "samesite": "Lax"})
         if secure:
             dict.__setitem__(self, "secure", True)

@@ -24,7 +24,9 @@ MERGED_SESSION_KEY = "meter_merged_from"
 
 def from_referral(referer: str, domains: tuple[str, ...]) -> bool:
     """True when the Referer names a search engine or social network (it is spoofable, so the allowance is capped)."""
-    host = urlsplit(referer or "").hostname or ""
+    if not referer:  # most views: typed, bookmarked, or a browser that sends none
+        return False
+    host = urlsplit(referer).hostname or ""
     if not host:
         return False
     for domain in domains:
