@@ -18,6 +18,7 @@ format or what is accepted:
   (a forgery, or a cookie signed under a fallback key) goes through Django's
   own ``get_signed_cookie``, which decides. Only values that passed are ever
   remembered, keyed by the whole signed string, so a forgery can never match.
+  A new reader's cookie is remembered when it comes back, not when it is set.
 - **Minting.** The HMAC key Django derives from the salt and ``SECRET_KEY`` on
   every call is derived once per process; the signature is the same
   HMAC-SHA256 over the same bytes. On first use the result is checked against
@@ -217,8 +218,12 @@ class _Cookies:
             return None
         return parsed[0], signed_at, parsed[1]
 
-    def sign(self, reader_id: str, claim: tuple[str, int] | None = None) -> str | None:
+    def sign(self, reader_id: str, claim: tuple[str, int] | None = None, *, remember: bool = True) -> str | None:
         """The cookie value for ``reader_id`` (and the first read it carries), signed now.
+
+        ``remember``: put it in the memo, as verified. Not for a reader minted just now: most
+        never come back, and their cookies would push out those of readers who do; one who
+        returns costs one HMAC, once per process, and is remembered then.
 
         None when Django's own signing must be used (``cookie_value`` gives what to sign).
         """
@@ -227,13 +232,14 @@ class _Cookies:
             return None
         now = time.time()
         signed = signer.sign(cookie_value(reader_id, claim), now)
-        self.remember(signed, reader_id, int(now), claim)
+        if remember:
+            self.remember(signed, reader_id, int(now), claim)
         return signed
 
     def mint(self) -> tuple[str, str | None]:
         """A new reader id and its signed cookie value (None when Django's own signing must be used)."""
         reader_id = new_reader_id()
-        return reader_id, self.sign(reader_id)
+        return reader_id, self.sign(reader_id, remember=False)
 
     def expires(self, now: float) -> str:
         """The cookie's ``Expires`` date for one set at ``now``, formatted once per second."""
@@ -382,7 +388,9 @@ class RequestReader:
 
         The signed value is None when Django's own signing must be used.
         """
-        return cookie_value(self._cookie_id, self._held), cookies.sign(self._cookie_id, self._held)
+        return cookie_value(self._cookie_id, self._held), cookies.sign(
+            self._cookie_id, self._held, remember=not self.minted
+        )
 
     def current(self) -> ReaderId:
         """The account when logged in, otherwise the anonymous id."""

@@ -192,3 +192,31 @@ def test_a_malformed_first_read_is_ignored_and_the_id_kept(claim):
 )
 def test_a_signed_id_in_another_spelling_reads_as_the_usual_one_and_anything_else_as_none(value, expected):
     assert reader_for(django_signed(value)).cookie_id == expected
+
+
+def test_a_new_readers_cookie_is_remembered_only_once_it_comes_back():
+    def view(request):
+        request.reader.anonymous()  # mints
+        return HttpResponse()
+
+    request = HttpRequest()
+    response = identity.ReaderMiddleware(view)(request)
+    signed = response.cookies[COOKIE].value
+
+    assert signed not in identity.cookies._verified  # most new readers never return
+    assert reader_for(signed).cookie_id == request.reader.cookie_id  # one who does is checked by the HMAC
+    assert signed in identity.cookies._verified  # and remembered from then on
+
+
+def test_a_cookie_set_again_for_a_returning_reader_is_remembered():
+    value = str(uuid.uuid4())
+
+    def view(request):
+        request.reader.first_read_recorded()  # the bare id is set again
+        return HttpResponse()
+
+    request = HttpRequest()
+    request.COOKIES[COOKIE] = django_signed(value)
+    response = identity.ReaderMiddleware(view)(request)
+
+    assert response.cookies[COOKIE].value in identity.cookies._verified
