@@ -211,7 +211,7 @@ if METER_STORE not in {"database", "redis"}:
     raise ImproperlyConfigured(f"METER_STORE must be database or redis, not {METER_STORE!r}")
 if METER_STORE == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("METER_STORE=redis needs REDIS_URL")
-METER_EVENT_BATCH = env_int("METER_EVENT_BATCH", 1 if TESTING else 200, minimum=1, maximum=10_000)
+METER_EVENT_BATCH = env_int("METER_EVENT_BATCH", 1 if TESTING else 1000, minimum=1, maximum=10_000)
 METER_EVENT_RETENTION_DAYS = env_int("METER_EVENT_RETENTION_DAYS", 90, minimum=1, maximum=3650)
 # --- Billing -------------------------------------------------------------------
 

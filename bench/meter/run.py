@@ -165,7 +165,7 @@ def parse_args(argv):
     add("--large", type=int, help="readers in the store for the flatness runs (1M; --quick 100k)")
     add("--pool", type=int, default=10_000, help="returning readers wrk picks cookies from (10k)")
     add("--probe", type=int, help="in-process consumes timed at each store size (3k; --quick 1k)")
-    add("--event-batch", type=int, default=200, help="METER_EVENT_BATCH (default 200)")
+    add("--event-batch", type=int, default=1000, help="METER_EVENT_BATCH (default 1000, as in production)")
     add("--postgres", metavar="URL", help=f"PostgreSQL for the database store (default {DEFAULT_POSTGRES})")
     add("--no-postgres", action="store_true", help="skip PostgreSQL")
     add("--redis", metavar="URL", default=DEFAULT_REDIS, help="a Redis database this run may flush")

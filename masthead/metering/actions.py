@@ -9,6 +9,9 @@ from django.conf import settings
 
 from masthead.metering.stores import get_store
 
+# Decision logs deleted per statement by meter_prune.
+PRUNE_CHUNK = 5_000
+
 
 @dataclass(frozen=True)
 class Pruned:
@@ -22,7 +25,13 @@ def meter_prune(*, now: dt.datetime) -> Pruned:
 
     windows = get_store().prune(now)
     cutoff = now - dt.timedelta(days=settings.METER_EVENT_RETENTION_DAYS)
-    events, _ = DecisionEvent.objects.filter(at__lt=cutoff).delete()
+    events = 0
+    # In chunks, each its own short write: a months-old log can hold millions of rows, which
+    # one delete would load into memory at once (Django collects what it deletes) and hold
+    # the database's write lock for while pages wait to count their reads.
+    while ids := list(DecisionEvent.objects.older_than(cutoff).values_list("pk", flat=True)[:PRUNE_CHUNK]):
+        removed, _ = DecisionEvent.objects.filter(pk__in=ids).delete()
+        events += removed
     return Pruned(windows=windows, events=events)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import contextvars
+import datetime as dt
 import functools
 import logging
 import threading
@@ -78,8 +79,10 @@ request_finished.connect(_request_finished, dispatch_uid="masthead.metering.even
 # An index led by the random key itself takes each new row on a page of its own, which made
 # logging a decision cost several times the rest of it; within a bucket, rows arrive in time
 # order, so a batch lands on a few pages, about one per bucket. Looking a reader up reads their
-# bucket's entries newest first: about 1/READER_BUCKETS of the log's index.
-READER_BUCKETS = 32
+# bucket's entries newest first: about 1/READER_BUCKETS of the log's index. Fewer buckets, fewer
+# pages each batch rewrites: 8 write a row for about a sixth less than 32 did, and a look-up
+# reads an eighth of the index (migration 0005 regrouped the rows; it relies on 8 dividing 32).
+READER_BUCKETS = 8
 
 
 def reader_bucket(reader_key: str) -> int:
@@ -173,6 +176,8 @@ def _write(rows: list[tuple]) -> None:
     from masthead.metering.stores.database import write_turn
 
     adapt = connection.ops.adapt_datetimefield_value
+    if _utc_sqlite(connection):
+        adapt = functools.partial(_sqlite_utc_text, adapt=adapt)
     # On SQLite, unless queries are being logged or wrapped, the rows go to the bare connection's
     # ``executemany``: one prepared statement stepped once per row, which costs a fraction of
     # Django's cursor turning a hundred-row statement's placeholders into SQLite's.
@@ -193,6 +198,23 @@ def _write(rows: list[tuple]) -> None:
             for chunk in chunks:
                 params = [value for row in chunk for value in (*row[:-1], adapt(row[-1]))]
                 cursor.execute(_insert_sql(connection.vendor, len(chunk)), params)
+
+
+def _utc_sqlite(connection) -> bool:
+    """True when Django writes datetimes to this connection as naive UTC text (SQLite, ``USE_TZ``, UTC)."""
+    from django.conf import settings
+
+    return connection.vendor == "sqlite" and settings.USE_TZ and connection.timezone_name == "UTC"
+
+
+def _sqlite_utc_text(value: dt.datetime, adapt) -> str:
+    """``value`` as Django's SQLite backend stores it under ``USE_TZ`` with UTC: naive UTC, as text.
+
+    The decision times are aware UTC datetimes (``clock.now()``), and for those this is what
+    ``adapt`` (Django's ``adapt_datetimefield_value``) returns, at a third of the cost: it runs
+    for every logged row. Anything else goes through ``adapt``.
+    """
+    return value.replace(tzinfo=None).isoformat(" ") if value.tzinfo is dt.UTC else adapt(value)
 
 
 def stop() -> None:

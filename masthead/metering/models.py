@@ -8,7 +8,7 @@ from django.db import models, transaction
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from masthead.metering.events import reader_bucket
+from masthead.metering.events import READER_BUCKETS, reader_bucket
 from masthead.metering.rules import Allowance, Rules, Segment, WindowKind
 
 
@@ -167,6 +167,15 @@ class DecisionEventQuerySet(models.QuerySet):
     def for_reader(self, reader_key: str):
         return self.filter(reader_bucket=reader_bucket(reader_key), reader_key=reader_key)
 
+    def older_than(self, cutoff):
+        """Decisions made before ``cutoff``, found through the reader index, bucket by bucket.
+
+        The log keeps no index on time alone: every row would pay to write one, and only
+        pruning reads it. Naming the buckets lets the reader index, which holds each bucket
+        in time order, serve this too.
+        """
+        return self.filter(reader_bucket__in=range(READER_BUCKETS), at__lt=cutoff)
+
 
 class DecisionEvent(models.Model):
     """One meter decision, kept so staff can answer "why did this reader see the wall?"."""
@@ -199,7 +208,6 @@ class DecisionEvent(models.Model):
             models.Index(
                 fields=["account", "-at"], name="decision_by_account", condition=models.Q(account__isnull=False)
             ),
-            models.Index(fields=["at"], name="decision_by_time"),
         ]
 
     def __str__(self) -> str:

@@ -1,9 +1,12 @@
 """Decisions are logged in batches: a full batch is written as the request that filled it finishes."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.signals import request_finished, request_started
+from hypothesis import given
+from hypothesis import strategies as st
 
 from masthead.metering import events
 from masthead.metering.decision import Decision, Reason
@@ -61,3 +64,44 @@ def test_it_writes_what_is_buffered_when_flushed(batches_of_three):
 
     assert events.flush() == 2
     assert DecisionEvent.objects.count() == 2
+
+
+# What a logged decision's time is written as, on SQLite: exactly what Django would write.
+@pytest.mark.parametrize(
+    "at",
+    [
+        AT,
+        dt.datetime(2026, 11, 30, 1, 44, 43, 602654, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 1, 0, 0, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 25, 2, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),  # not UTC: Django's way
+        dt.datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("Europe/London")),
+        dt.datetime(2026, 10, 25, 2, 30, tzinfo=ZoneInfo("UTC")),
+    ],
+)
+def test_a_logged_time_is_written_as_django_writes_it(at):
+    assert events._sqlite_utc_text(at, django_sqlite_text) == django_sqlite_text(at)
+
+
+@given(st.datetimes(timezones=st.sampled_from([dt.UTC, ZoneInfo("UTC"), ZoneInfo("America/New_York")])))
+def test_any_aware_time_is_written_as_django_writes_it(at):
+    assert events._sqlite_utc_text(at, django_sqlite_text) == django_sqlite_text(at)
+
+
+def django_sqlite_text(value: dt.datetime) -> str:
+    from django.db.backends.sqlite3.base import DatabaseOperations  # base first: it imports operations
+
+    class UTCConnection:  # all Django's SQLite backend asks of its connection here, under USE_TZ
+        timezone = dt.UTC
+
+    return DatabaseOperations(UTCConnection()).adapt_datetimefield_value(value)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_batch_keeps_each_decisions_time_to_the_microsecond(batches_of_three):
+    times = [AT, AT.replace(microsecond=1), AT.replace(microsecond=999_999)]
+    decision = Decision(True, Reason.WITHIN_METER, rules_version=3, used=1, limit=5, counted=True)
+    for article, at in enumerate(times):
+        events.record_decision(decision, reader_key="c:times", account_id=None, article_id=article, at=at)
+    events.flush()
+
+    assert list(DecisionEvent.objects.order_by("article_id").values_list("at", flat=True)) == times

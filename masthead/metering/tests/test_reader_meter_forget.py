@@ -76,12 +76,52 @@ def test_every_logged_decision_carries_its_readers_bucket():
         assert 0 <= bucket < events.READER_BUCKETS
 
 
-def test_the_migration_fills_buckets_as_the_log_does():
+def test_the_migrations_fill_buckets_as_the_log_does():
     from importlib import import_module
 
-    migration = import_module("masthead.metering.migrations.0003_decisions_by_reader_bucket")
+    first = import_module("masthead.metering.migrations.0003_decisions_by_reader_bucket")
+    latest = import_module("masthead.metering.migrations.0005_fewer_reader_buckets_no_time_index")
 
-    assert migration.READER_BUCKETS == events.READER_BUCKETS
+    assert latest.BEFORE == first.READER_BUCKETS
+    assert latest.READER_BUCKETS == events.READER_BUCKETS
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_regrouping_the_buckets_keeps_every_readers_log_findable_both_ways():
+    import zlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    keys = ["a:1", "c:0192f0c4-0000-7000-8000-000000000001", "d:device", *(f"c:reader-{n}" for n in range(60))]
+    before, after = (
+        ("metering", "0004_signed_in_decisions_by_account"),
+        ("metering", "0005_fewer_reader_buckets_no_time_index"),
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = MigrationExecutor(connection).loader.project_state([before]).apps.get_model("metering", "DecisionEvent")
+        old.objects.bulk_create(
+            old(reader_key=key, reader_bucket=zlib.crc32(key.encode()) % 32, article_id=7, allowed=True,
+                reason="within_meter", rules_version=0, at=NOW)
+            for key in keys
+        )  # fmt: skip
+        assert old.objects.filter(reader_bucket__gte=events.READER_BUCKETS).exists()  # the test has rows to move
+
+        MigrationExecutor(connection).migrate([after])
+
+        for key in keys:
+            assert list(DecisionEvent.objects.for_reader(key).values_list("reader_key", flat=True)) == [key]
+
+        MigrationExecutor(connection).migrate([before])
+
+        assert sorted(old.objects.values_list("reader_key", "reader_bucket")) == sorted(
+            (key, zlib.crc32(key.encode()) % 32) for key in keys
+        )
+    finally:
+        latest = MigrationExecutor(connection)
+        latest.migrate(latest.loader.graph.leaf_nodes())
 
 
 def test_deleting_an_account_keeps_its_log_without_it_and_finds_its_rows_by_index(settings, django_user_model):
