@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.conf import settings
 from django.db import migrations
 from django.db.models import F
@@ -8,7 +10,6 @@ from django.db.models import F
 # new bucket of every row is its old one modulo 8, without reading a key.
 BEFORE = 32
 READER_BUCKETS = 8
-CHUNK = 5_000
 
 
 def regroup(apps, schema_editor):
@@ -17,18 +18,8 @@ def regroup(apps, schema_editor):
 
 
 def ungroup(apps, schema_editor):
-    import zlib
-
-    DecisionEvent = apps.get_model("metering", "DecisionEvent")
-    last = 0
-    while True:
-        rows = list(DecisionEvent.objects.filter(pk__gt=last).order_by("pk").only("pk", "reader_key")[:CHUNK])
-        if not rows:
-            return
-        for row in rows:
-            row.reader_bucket = zlib.crc32(row.reader_key.encode()) % BEFORE
-        DecisionEvent.objects.bulk_update(rows, ["reader_bucket"])
-        last = rows[-1].pk
+    # Back to 32 buckets: recomputed from the keys, as migration 0003 first filled them.
+    import_module("masthead.metering.migrations.0003_decisions_by_reader_bucket").fill_buckets(apps, schema_editor)
 
 
 class Migration(migrations.Migration):
