@@ -3,9 +3,15 @@
 Personas: ``visitor`` (anonymous client), ``reader`` (registered, no
 subscription), ``reporter`` and ``editor`` (the newsroom's two groups).
 Subscriber personas arrive with billing.
+
+``redis_url`` is a real Redis: ``REDIS_URL`` when set, otherwise database 14 on
+loopback. When Redis is unreachable its tests skip, unless
+``MASTHEAD_REQUIRE_REDIS=1`` (CI), when they fail.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -18,6 +24,7 @@ settings.register_profile("masthead", deadline=None, derandomize=True, suppress_
 settings.load_profile("masthead")
 
 PASSWORD = "correct-horse-battery"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +84,22 @@ def reader_client(client, reader):
 def newsroom(db):
     """A front page with two sections and a handful of published stories."""
     return factories.newsroom()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis that answers PING, or a skip (a failure under MASTHEAD_REQUIRE_REDIS=1)."""
+    import redis
+
+    url = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+    probe = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        probe.ping()
+    except redis.RedisError as exc:
+        reason = f"Redis is unreachable at {url} ({exc}); start one or set REDIS_URL"
+        if os.environ.get("MASTHEAD_REQUIRE_REDIS") == "1":
+            pytest.fail(f"MASTHEAD_REQUIRE_REDIS=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    finally:
+        probe.close()
+    return url
