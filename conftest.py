@@ -103,3 +103,30 @@ def redis_url():
     finally:
         probe.close()
     return url
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The reads made of the default cache from now on, as ("get", key) and ("get_many", keys)."""
+    from django.core.cache import cache
+
+    made = []
+    inside_get_many = []
+    get, get_many = cache.get, cache.get_many
+
+    def counting_get(key, *args, **kwargs):
+        if not inside_get_many:  # a backend's get_many may be a loop of its own get
+            made.append(("get", key))
+        return get(key, *args, **kwargs)
+
+    def counting_get_many(keys, *args, **kwargs):
+        made.append(("get_many", tuple(keys)))
+        inside_get_many.append(True)
+        try:
+            return get_many(keys, *args, **kwargs)
+        finally:
+            inside_get_many.pop()
+
+    monkeypatch.setattr(cache, "get", counting_get)
+    monkeypatch.setattr(cache, "get_many", counting_get_many)
+    return made

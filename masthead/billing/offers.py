@@ -23,8 +23,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from masthead.lib import stamps
+
 SALT = "masthead.billing.offer-token"
-VERSION_KEY = "billing:offers-version"
+VERSION_KEY = stamps.register("billing:offers-version")
 LIVE_KEY = "billing:live-offers:{version}"
 
 
@@ -81,7 +83,7 @@ def version() -> str:
     It starts from the clock, so a version lost from the cache never comes back
     as a number that older cached pages were stored under.
     """
-    found = cache.get(VERSION_KEY)
+    found = stamps.get(VERSION_KEY)
     if found is None:
         cache.add(VERSION_KEY, time.time_ns() // 1_000_000, None)
         found = cache.get(VERSION_KEY)

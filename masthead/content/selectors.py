@@ -9,12 +9,13 @@ from django.db.models import QuerySet
 from wagtail.models import Page
 
 from masthead.content.models import ArticlePage, ContentGeneration, HomePage, SectionPage
+from masthead.lib import stamps
 
 TOP_STORIES = 6
 RAIL_SIZE = 4
 
 
-GENERATION_CACHE_KEY = "content:generation"
+GENERATION_CACHE_KEY = stamps.register("content:generation")
 # Every page asks for the generation, so it is served from the cache. Redis
 # shares it between processes at once; with per-process caches, a publish
 # elsewhere shows here within this many seconds.
@@ -23,7 +24,7 @@ GENERATION_CACHE_SECONDS = 5
 
 def content_generation() -> int:
     """The current content generation (see ``ContentGeneration``); 0 before the first publish."""
-    value = cache.get(GENERATION_CACHE_KEY)
+    value = stamps.get(GENERATION_CACHE_KEY)
     if value is None:
         value = ContentGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
         cache.set(GENERATION_CACHE_KEY, value, GENERATION_CACHE_SECONDS)

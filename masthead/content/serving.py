@@ -29,6 +29,7 @@ from django.core.cache import cache
 from wagtail import hooks
 
 from masthead.content.selectors import content_generation
+from masthead.lib import stamps
 
 ROUTE_CACHE_SECONDS = 600
 # Pages remembered per process. Past this, the oldest half is forgotten; a
@@ -134,12 +135,14 @@ class AnonymousPageMiddleware:
 
     def __call__(self, request):
         if request.method == "GET" and not request.META.get("QUERY_STRING"):
-            route = remembered_route(request, request.path_info[1:])
-            if (
-                route is not None
-                and not route.restrictions
-                and _stock_serving_hooks()
-                and not request.user.is_authenticated
-            ):
-                return route.private_page().serve(request)
+            # The page's stamps (the generation, the meter rules, the offers) in one round trip.
+            with stamps.read_together():
+                route = remembered_route(request, request.path_info[1:])
+                if (
+                    route is not None
+                    and not route.restrictions
+                    and _stock_serving_hooks()
+                    and not request.user.is_authenticated
+                ):
+                    return route.private_page().serve(request)
         return self.get_response(request)

@@ -25,9 +25,10 @@ import uuid
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 
+from masthead.lib import stamps
 from masthead.metering.rules import Allowance, Rules, Segment, WindowKind
 
-CACHE_KEY = "metering:rules-stamp"
+CACHE_KEY = stamps.register("metering:rules-stamp")
 # With per-process caches, other processes pick up a change within this time.
 CACHE_SECONDS = 30
 
@@ -72,7 +73,7 @@ def current_rules() -> Rules:
     memo = _this_request.get()
     if memo:
         return memo[0]
-    stamp = cache.get(CACHE_KEY)
+    stamp = stamps.get(CACHE_KEY)
     rules = _loaded.get(stamp) if stamp is not None else None
     if rules is None:
         rules, stamp = _load(stamp)

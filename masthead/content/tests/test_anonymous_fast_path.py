@@ -190,3 +190,21 @@ def test_a_free_story_costs_only_its_decision_log_and_the_front_page_nothing(new
         assert Client().get(url).status_code == 200
     with django_assert_num_queries(0):
         assert Client().get("/").status_code == 200
+
+
+def test_a_remembered_article_costs_three_cache_reads(visitor, story, cache_reads):
+    """The page's stamps (content generation, meter rules, offers) together, then its route token and its bytes.
+
+    With Redis, each read is a round trip: reading the stamps one by one cost two more.
+    """
+    url = story.url
+    assert visitor.get(url).status_code == 200  # remembers the route and caches the page
+    visitor.cookies.clear()
+    assert visitor.get(url).status_code == 200
+    cache_reads.clear()
+    visitor.cookies.clear()
+    response = visitor.get(url)
+    assert response.status_code == 200
+    assert b"lockedp2w0" in response.content  # the whole story (a first read), from the cache
+    assert [kind for kind, _ in cache_reads] == ["get_many", "get", "get"], cache_reads
+    assert {"content:generation", "metering:rules-stamp", "billing:offers-version"} <= set(cache_reads[0][1])
