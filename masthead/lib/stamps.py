@@ -14,7 +14,6 @@ been had its request arrived a moment earlier.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 
 from django.core.cache import cache
@@ -32,14 +31,19 @@ def register(key: str) -> str:
     return key
 
 
-@contextlib.contextmanager
-def read_together():
-    """Within this block, the first stamp read fetches all of them at once."""
-    token = _block.set([])
-    try:
-        yield
-    finally:
-        _block.reset(token)
+class read_together:  # noqa: N801 - used as a function: ``with stamps.read_together():``
+    """Within this block, the first stamp read fetches all of them at once.
+
+    A class rather than a generator-based context manager: it runs on every anonymous page.
+    """
+
+    __slots__ = ("_token",)
+
+    def __enter__(self) -> None:
+        self._token = _block.set([])
+
+    def __exit__(self, *exc_info) -> None:
+        _block.reset(self._token)
 
 
 def get(key: str):
