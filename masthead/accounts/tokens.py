@@ -17,6 +17,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +31,8 @@ ACCOUNT_PREFIX = "mha_"
 DEVICE_PREFIX = "mhd_"
 # A token's last use is written at most this often: a busy app would otherwise write on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+# Revoked app tokens and devices are kept this long (a trail for support and staff), then deleted.
+REVOKED_KEPT = dt.timedelta(days=30)
 
 
 def digest(secret: str) -> str:
@@ -115,6 +118,28 @@ def device_create() -> tuple[Device, str]:
 
 def device_revoke(*, device: Device) -> None:
     Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=clock.now())
+
+
+@dataclass(frozen=True)
+class CredentialsPruned:
+    app_tokens: int
+    devices: int
+    login_codes: int
+
+
+def credentials_prune(*, now: dt.datetime) -> CredentialsPruned:
+    """Delete what can never be used again: app tokens and devices revoked ``REVOKED_KEPT`` ago, expired codes.
+
+    No one is signed out by this: a revoked token or device already answers 401, and an
+    expired code is refused. Without it their rows would only ever accumulate.
+    """
+    cutoff = now - REVOKED_KEPT
+    with transaction.atomic():
+        app_tokens = AppToken.objects.filter(revoked_at__lt=cutoff).delete()[1].get(AppToken._meta.label, 0)
+        # A token keeps its row when the device it was issued on goes (its ``device`` becomes NULL).
+        devices = Device.objects.filter(revoked_at__lt=cutoff).delete()[1].get(Device._meta.label, 0)
+        login_codes = LoginCode.objects.filter(expires_at__lte=now).delete()[1].get(LoginCode._meta.label, 0)
+    return CredentialsPruned(app_tokens=app_tokens, devices=devices, login_codes=login_codes)
 
 
 # --- Log-in codes for apps ------------------------------------------------------
