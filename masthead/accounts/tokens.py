@@ -128,7 +128,7 @@ class CredentialsPruned:
 
 
 def credentials_prune(*, now: dt.datetime) -> CredentialsPruned:
-    """Delete what can never be used again: app tokens and devices revoked ``REVOKED_KEPT`` ago, expired codes.
+    """Delete what can never be used again: tokens and devices revoked over ``REVOKED_KEPT`` ago, expired codes.
 
     No one is signed out by this: a revoked token or device already answers 401, and an
     expired code is refused. Without it their rows would only ever accumulate.
